@@ -1,0 +1,77 @@
+"""People who sign in, their tokens and their encrypted provider keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.enums import ProviderName, SecretOwner, SubscriptionTier, SystemRole
+from crm.orm.base import Base, BigId, created_at_col, enum_column, fk, int_pk, updated_at_col
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int_pk]
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    avatar: Mapped[str | None] = mapped_column(String(500))
+    role: Mapped[SystemRole] = mapped_column(enum_column(SystemRole), default=SystemRole.USER)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    last_login_at: Mapped[dt.datetime | None]
+    last_login_ip: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    two_factor_secret: Mapped[str | None] = mapped_column(String(255))
+    subscription_tier: Mapped[SubscriptionTier] = mapped_column(
+        enum_column(SubscriptionTier), default=SubscriptionTier.FREE
+    )
+    subscription_id: Mapped[str | None] = mapped_column(String(255))
+    trial_ends_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at_col]
+    updated_at: Mapped[updated_at_col]
+
+    memberships: Mapped[list[TeamMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RefreshToken(Base):
+    """One issued refresh token; rotation marks the old one used, logout revokes all."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int_pk]
+    user_id: Mapped[int] = fk("users.id", ondelete="CASCADE", index=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at_col]
+
+
+class ProviderSecret(Base):
+    """A bring-your-own key (LLM, email, SMS, payments), AES-256-GCM encrypted at rest."""
+
+    __tablename__ = "provider_secrets"
+    __table_args__ = (
+        UniqueConstraint("owner_kind", "owner_id", "provider"),
+        CheckConstraint("length(last4) <= 4", name="last4_len"),
+    )
+
+    id: Mapped[int_pk]
+    owner_kind: Mapped[SecretOwner] = mapped_column(enum_column(SecretOwner))
+    owner_id: Mapped[int] = mapped_column(BigId)
+    provider: Mapped[ProviderName] = mapped_column(enum_column(ProviderName))
+    ciphertext: Mapped[str] = mapped_column(String(4096))
+    last4: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[created_at_col]
+    updated_at: Mapped[updated_at_col]
+
+
+from crm.orm.teams import TeamMember  # noqa: E402  (relationship target; import cycle by design)
