@@ -20,7 +20,7 @@ DATA_DIR = ROOT / "data"
 SECRETS_TOML = ROOT / ".streamlit" / "secrets.toml"
 
 # Values shipped for local development only; production refuses to start with them.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-before-production"
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktY2hhbmdlbWU="  # 32 bytes, base64
 PLACEHOLDERS = {DEV_SECRET_KEY, DEV_ENCRYPTION_KEY, "changeme", "change-me", "secret", ""}
 

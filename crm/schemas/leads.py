@@ -1,0 +1,131 @@
+"""Lead inputs (create/update/filter) and outputs (summary/detail/timeline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+from crm.enums import ActivityType, LeadSource, LeadStatus, LeadType
+from crm.schemas.common import Email, InputModel, Phone
+
+
+class LeadSort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    NAME = "name"
+    SCORE = "score"
+    VALUE = "value"
+    LAST_CONTACT = "last_contact"
+
+
+class LeadCreate(InputModel):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    email: Email | None = None
+    phone: Phone | None = None
+    company: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
+    lead_type: LeadType = LeadType.BUYER
+    status: LeadStatus = LeadStatus.NEW
+    source: LeadSource = LeadSource.OTHER
+    value: Decimal | None = Field(default=None, ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=50)
+    zip_code: str | None = Field(default=None, max_length=20)
+    assigned_to_id: int | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> LeadCreate:
+        if not self.email and not self.phone:
+            raise ValueError("a lead needs an email or a phone number")
+        return self
+
+
+class LeadUpdate(InputModel):
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    email: Email | None = None
+    phone: Phone | None = None
+    company: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
+    lead_type: LeadType | None = None
+    source: LeadSource | None = None
+    value: Decimal | None = Field(default=None, ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=50)
+    zip_code: str | None = Field(default=None, max_length=20)
+
+
+class LeadFilter(InputModel):
+    search: str | None = Field(default=None, max_length=200)
+    statuses: list[LeadStatus] = []
+    sources: list[LeadSource] = []
+    assigned_to_id: int | None = None
+    unassigned: bool = False
+    sort: LeadSort = LeadSort.NEWEST
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=50, ge=1, le=200)
+
+
+class UserRef(BaseModel):
+    id: int
+    name: str
+
+
+class LeadSummary(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    status: LeadStatus
+    source: LeadSource
+    lead_type: LeadType
+    score: int
+    value: Decimal | None
+    city: str | None
+    assigned_to: UserRef | None
+    created_at: dt.datetime
+    last_contact_at: dt.datetime | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class TimelineEntry(BaseModel):
+    kind: str  # "activity" | "note"
+    type: ActivityType | None
+    title: str
+    body: str | None
+    author: str | None
+    at: dt.datetime
+
+
+class NoteOut(BaseModel):
+    id: int
+    content: str
+    author: str | None
+    created_at: dt.datetime
+
+
+class LeadDetail(LeadSummary):
+    company: str | None
+    position: str | None
+    state: str | None
+    zip_code: str | None
+    stage: str | None
+    tags: list[str]
+    updated_at: dt.datetime
+    timeline: list[TimelineEntry]
+
+
+class NoteCreate(InputModel):
+    content: str = Field(min_length=1, max_length=10_000)
+
+
+class StatusChange(InputModel):
+    status: LeadStatus

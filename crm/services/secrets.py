@@ -1,0 +1,64 @@
+"""Bring-your-own keys: stored AES-256-GCM encrypted; only the last 4 characters leave."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from crm.db import SessionFactory, transaction
+from crm.enums import ProviderName, SecretOwner
+from crm.orm import ProviderSecret
+from crm.schemas.common import Actor
+from crm.schemas.secrets import ProviderKeyInfo, ProviderKeyInput
+from crm.security import decrypt_secret, encrypt_secret, last4
+from crm.services.audit import record_audit
+
+
+def set_user_key(actor: Actor, data: ProviderKeyInput, *, sessions: SessionFactory | None = None) -> ProviderKeyInfo:
+    """Store (or replace) the actor's own key for a provider."""
+    plain = data.key.get_secret_value().strip()
+    with transaction(sessions) as session:
+        row = _find(session, actor.user_id, data.provider)
+        if row is None:
+            row = ProviderSecret(owner_kind=SecretOwner.USER, owner_id=actor.user_id, provider=data.provider,
+                                 ciphertext=encrypt_secret(plain), last4=last4(plain))
+            session.add(row)
+        else:
+            row.ciphertext, row.last4 = encrypt_secret(plain), last4(plain)
+        session.flush()
+        # The audit entry names the provider and last 4 characters only — never the key.
+        record_audit(session, actor=actor, action="secret.set", resource="provider_secret",
+                     resource_id=row.id, changes={"provider": data.provider.value, "last4": row.last4})
+        return ProviderKeyInfo(provider=row.provider, last4=row.last4, updated_at=row.updated_at)
+
+
+def list_user_keys(actor: Actor, *, sessions: SessionFactory | None = None) -> list[ProviderKeyInfo]:
+    """Return which providers the actor has keys for (last 4 characters only)."""
+    with transaction(sessions) as session:
+        rows = session.scalars(select(ProviderSecret).where(
+            ProviderSecret.owner_kind == SecretOwner.USER, ProviderSecret.owner_id == actor.user_id)
+            .order_by(ProviderSecret.provider)).all()
+        return [ProviderKeyInfo(provider=r.provider, last4=r.last4, updated_at=r.updated_at) for r in rows]
+
+
+def delete_user_key(actor: Actor, provider: ProviderName, *, sessions: SessionFactory | None = None) -> None:
+    """Forget the actor's key for `provider`."""
+    with transaction(sessions) as session:
+        session.execute(delete(ProviderSecret).where(
+            ProviderSecret.owner_kind == SecretOwner.USER, ProviderSecret.owner_id == actor.user_id,
+            ProviderSecret.provider == provider))
+        record_audit(session, actor=actor, action="secret.delete", resource="provider_secret",
+                     changes={"provider": provider.value})
+
+
+def reveal_user_key(actor: Actor, provider: ProviderName, *, sessions: SessionFactory | None = None) -> str | None:
+    """Decrypt the actor's key for server-side use (building an LLM client); never display it."""
+    with transaction(sessions) as session:
+        row = _find(session, actor.user_id, provider)
+        return decrypt_secret(row.ciphertext) if row else None
+
+
+def _find(session: Session, user_id: int, provider: ProviderName) -> ProviderSecret | None:
+    return session.scalars(select(ProviderSecret).where(
+        ProviderSecret.owner_kind == SecretOwner.USER, ProviderSecret.owner_id == user_id,
+        ProviderSecret.provider == provider)).one_or_none()

@@ -1,0 +1,117 @@
+"""Test fixtures: the same suite runs on a real SQLite file and a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Cheap hashes and a test environment before anything reads settings.
+os.environ.setdefault("BCRYPT_ROUNDS", "4")
+os.environ["CRM_ENV"] = "test"
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_available() -> str | None:
+    """Return None if PostgreSQL answers, else the reason it does not."""
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+def require_postgres() -> None:
+    """Skip (on a user's machine) or fail (in CI) when PostgreSQL is not there."""
+    reason = postgres_available()
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+    pytest.skip(reason)
+
+
+def reset_caches() -> None:
+    """Forget cached settings/engines so a changed DATABASE_URL takes effect."""
+    from crm.config import get_settings
+    from crm.db import get_engine, get_sessions
+
+    get_sessions.cache_clear()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` to the head revision with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config(str(root / "alembic.ini"), toml_file=str(root / "pyproject.toml"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+
+
+def create_pg_database(prefix: str) -> str:
+    """Create an empty PostgreSQL database and return its URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database per backend for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
+        migrate(url)
+        yield url
+        return
+    require_postgres()
+    url = create_pg_database("crm_test")
+    try:
+        migrate(url)
+        yield url
+    finally:
+        reset_caches()
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the whole product at the test database; empty every table afterwards."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    reset_caches()
+    yield database_url
+    from crm import orm
+    from crm.db import get_engine
+
+    engine = get_engine()
+    with engine.begin() as conn:
+        for table in reversed(orm.Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    reset_caches()
+    engine.dispose()
