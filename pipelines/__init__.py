@@ -1,0 +1,1 @@
+"""Prefect flows: thin sequences of service calls; the logic stays in crm.services."""
