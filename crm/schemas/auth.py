@@ -43,3 +43,21 @@ class DemoAccount(BaseModel):
     name: str
     role: TeamRole
     password: str
+
+
+class LoginResult(TokenPair):
+    """The token pair plus who signed in and which teams they belong to."""
+
+    user: SignedInUser
+
+
+class CurrentUser(BaseModel):
+    """The signed-in user: the team they act in and every membership."""
+
+    user_id: int
+    email: str
+    name: str
+    system_role: SystemRole
+    team_id: int
+    team_role: TeamRole
+    memberships: list[Membership]

@@ -12,9 +12,17 @@ from sqlalchemy.orm import Session
 from crm.config import get_settings
 from crm.db import SessionFactory, transaction
 from crm.enums import TeamRole
-from crm.errors import AuthenticationFailed, NotFound
+from crm.errors import AuthenticationFailed, NotFound, PermissionDenied
 from crm.orm import RefreshToken, Team, TeamMember, User
-from crm.schemas.auth import DemoAccount, LoginInput, Membership, SignedInUser, TokenPair
+from crm.schemas.auth import (
+    CurrentUser,
+    DemoAccount,
+    LoginInput,
+    LoginResult,
+    Membership,
+    SignedInUser,
+    TokenPair,
+)
 from crm.schemas.common import Actor
 from crm.security import create_token, decode_token, dummy_verify, verify_password
 from crm.services.audit import record_audit
@@ -51,6 +59,28 @@ def authenticate(
     if user is not None and ok and not user.is_active:
         raise AuthenticationFailed("This account is deactivated. Ask your team owner to reactivate it.")
     raise AuthenticationFailed(BAD_CREDENTIALS)
+
+
+def login(
+    data: LoginInput, *, ip_address: str | None = None, user_agent: str | None = None,
+    sessions: SessionFactory | None = None,
+) -> LoginResult:
+    """Check credentials and issue API tokens for the user's first team."""
+    user = authenticate(data, ip_address=ip_address, user_agent=user_agent, sessions=sessions)
+    if not user.memberships:
+        raise PermissionDenied("This account does not belong to a team yet. Ask a team owner to invite you.")
+    tokens = issue_tokens(get_actor(user.user_id, user.memberships[0].team_id, sessions=sessions),
+                          sessions=sessions)
+    return LoginResult(**tokens.model_dump(), user=user)
+
+
+def current_user(actor: Actor, *, sessions: SessionFactory | None = None) -> CurrentUser:
+    """Describe the acting user: the team they act in and all their teams."""
+    return CurrentUser(
+        user_id=actor.user_id, email=actor.email, name=actor.name, system_role=actor.system_role,
+        team_id=actor.team_id, team_role=actor.team_role,
+        memberships=list_memberships(actor.user_id, sessions=sessions),
+    )
 
 
 def get_actor(user_id: int, team_id: int | None = None, *, sessions: SessionFactory | None = None) -> Actor:
@@ -101,11 +131,21 @@ def refresh_tokens(refresh_token: str, *, sessions: SessionFactory | None = None
         raise AuthenticationFailed("The refresh token is invalid or expired.") from None
     user_id = int(claims["sub"])
     with transaction(sessions) as session:
-        row = session.scalars(select(RefreshToken).where(RefreshToken.jti == claims.get("jti"))).one_or_none()
         now = dt.datetime.now(dt.UTC)
-        if row is None or row.user_id != user_id:
-            raise AuthenticationFailed("The refresh token is invalid or expired.")
-        if row.revoked_at is not None:
+        # Spend the token with one conditional UPDATE: of concurrent requests carrying the same
+        # token exactly one sees a row change; a read-then-write would let several through.
+        spent = session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.jti == claims.get("jti"), RefreshToken.user_id == user_id,
+                   RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)
+            .values(revoked_at=now)
+        ).rowcount
+        reused = False
+        if spent != 1:
+            known = session.scalar(select(RefreshToken.id).where(RefreshToken.jti == claims.get("jti"),
+                                                                 RefreshToken.user_id == user_id))
+            if known is None:
+                raise AuthenticationFailed("The refresh token is invalid or expired.")
             # A spent token came back: someone holds a copy. End every session of this user.
             session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
                                                        RefreshToken.revoked_at.is_(None))
@@ -113,24 +153,32 @@ def refresh_tokens(refresh_token: str, *, sessions: SessionFactory | None = None
             record_audit(session, action="auth.refresh_reuse_detected", resource="user",
                          resource_id=user_id, user_id=user_id)
             reused = True
-        else:
-            row.revoked_at = now
-            reused = False
     if reused:
         raise AuthenticationFailed("This session was ended for your safety. Please sign in again.")
     actor = get_actor(user_id, claims.get("team"), sessions=sessions)
     return issue_tokens(actor, sessions=sessions)
 
 
-def actor_from_access_token(token: str, *, sessions: SessionFactory | None = None) -> Actor:
-    """Verify an access token and return the current Actor it stands for."""
+def actor_from_access_token(
+    token: str, *, team_id: int | None = None, sessions: SessionFactory | None = None
+) -> Actor:
+    """Verify an access token and return the Actor it stands for (in `team_id` if given).
+
+    A team the user no longer belongs to ends the token's validity (401), while an explicit
+    `team_id` the user is not a member of answers "not found".
+    """
     try:
         claims = decode_token(token, token_type="access")
     except jwt.ExpiredSignatureError:
         raise AuthenticationFailed("The access token has expired.") from None
     except jwt.InvalidTokenError:
         raise AuthenticationFailed("The access token is invalid.") from None
-    return get_actor(int(claims["sub"]), claims.get("team"), sessions=sessions)
+    if team_id is not None:
+        return get_actor(int(claims["sub"]), team_id, sessions=sessions)
+    try:
+        return get_actor(int(claims["sub"]), claims.get("team"), sessions=sessions)
+    except NotFound:
+        raise AuthenticationFailed("You are no longer a member of this team. Please sign in again.") from None
 
 
 def list_memberships(user_id: int, *, sessions: SessionFactory | None = None) -> list[Membership]:

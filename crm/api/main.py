@@ -1,0 +1,50 @@
+"""Application factory: routers, CORS, the error envelope and the OpenAPI docs under /api."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from crm.api.errors import install_error_handlers
+from crm.api.routes import auth, health, leads
+from crm.config import get_settings
+
+TITLE = "RealEstate Pro API"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("realestate-pro")
+    except metadata.PackageNotFoundError:  # running from a checkout, not an installed wheel
+        return "0.1.0"
+
+
+def create_app() -> FastAPI:
+    """Build the API; settings are read here, not at import time, so tests can re-point them."""
+    settings = get_settings()
+    app = FastAPI(
+        title=TITLE,
+        version=_version(),
+        description="REST API of the RealEstate Pro CRM. Authenticate with POST /api/auth/login, "
+                    "then send `Authorization: Bearer <access_token>`.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+    )
+    # Bearer tokens travel in a header, never in cookies: no credentials mode needed.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Team-Id"],
+        expose_headers=["Location", "WWW-Authenticate"],
+        max_age=600,
+    )
+    install_error_handlers(app)
+    for module in (health, auth, leads):
+        app.include_router(module.router)
+    return app

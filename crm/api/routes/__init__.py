@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area, each a thin adapter over crm.services."""

@@ -1,0 +1,179 @@
+"""Leads over HTTP: list filters, creation rules and tenancy answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from crm.enums import LeadSource, LeadStatus, TeamRole
+from crm.schemas.leads import LeadFilter
+from crm.services import leads
+from tests.factories import make_lead, make_member, make_team
+
+Login = Callable[..., dict[str, str]]
+
+
+def test_list_filters_by_repeated_status_and_source(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    new_site = make_lead(owner, status=LeadStatus.NEW, source=LeadSource.WEBSITE)
+    contacted_zillow = make_lead(owner, status=LeadStatus.CONTACTED, source=LeadSource.ZILLOW)
+    make_lead(owner, status=LeadStatus.WON, source=LeadSource.ZILLOW)
+    headers = login(owner)
+
+    by_status = client.get("/api/leads?status=NEW&status=CONTACTED", headers=headers).json()
+    assert {i["id"] for i in by_status["items"]} == {new_site.id, contacted_zillow.id}
+    assert by_status["total"] == 2
+    both = client.get("/api/leads", params={"status": ["NEW", "CONTACTED"], "source": "ZILLOW"},
+                      headers=headers).json()
+    assert [i["id"] for i in both["items"]] == [contacted_zillow.id]
+
+
+def test_list_searches_and_filters_by_assignee(client: TestClient, login: Login) -> None:
+    team = make_team()
+    manager = make_member(team, TeamRole.MANAGER)
+    agent = make_member(team, TeamRole.MEMBER, name="Ava Agent")
+    smith = make_lead(manager, first_name="Jordan", last_name="Smithson", assigned_to_id=agent.user_id)
+    pool = make_lead(manager, first_name="Casey", last_name="Pool")
+    headers = login(manager)
+
+    found = client.get("/api/leads", params={"search": "smith"}, headers=headers).json()
+    assert [i["id"] for i in found["items"]] == [smith.id]
+    assert found["items"][0]["assigned_to"] == {"id": agent.user_id, "name": "Ava Agent"}
+    mine = client.get("/api/leads", params={"assigned_to_id": agent.user_id}, headers=headers).json()
+    assert [i["id"] for i in mine["items"]] == [smith.id]
+    unassigned = client.get("/api/leads", params={"unassigned": "true"}, headers=headers).json()
+    assert [i["id"] for i in unassigned["items"]] == [pool.id]
+
+
+def test_list_sorts_and_paginates(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    for last in ("Delta", "Alpha", "Echo", "Charlie", "Bravo"):
+        make_lead(owner, last_name=last)
+    headers = login(owner)
+
+    page2 = client.get("/api/leads", params={"sort": "name", "page": 2, "page_size": 2}, headers=headers)
+    assert page2.status_code == 200
+    body = page2.json()
+    assert [i["last_name"] for i in body["items"]] == ["Charlie", "Delta"]
+    assert (body["total"], body["page"], body["page_size"]) == (5, 2, 2)
+    last = client.get("/api/leads", params={"sort": "name", "page": 3, "page_size": 2}, headers=headers).json()
+    assert [i["last_name"] for i in last["items"]] == ["Echo"]
+
+
+def test_list_refuses_bad_query_parameters_with_the_field_named(client: TestClient, login: Login) -> None:
+    headers = login(make_member(make_team(), TeamRole.OWNER))
+    for params, field in (({"page_size": 500}, "page_size"), ({"page": 0}, "page"),
+                          ({"status": "MAYBE"}, "status.0"), ({"sort": "random"}, "sort"),
+                          ({"page": "two"}, "page")):
+        resp = client.get("/api/leads", params=params, headers=headers)
+        assert resp.status_code == 422, params
+        error = resp.json()["error"]
+        assert error["code"] == "validation_failed"
+        assert error["field"] == field, error
+
+
+def test_create_lead_answers_201_with_the_detail(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    resp = client.post("/api/leads", headers=login(owner), json={
+        "first_name": "Dana", "last_name": "Lee", "email": "Dana.Lee@Example.com",
+        "phone": "(415) 555-2671", "source": "ZILLOW", "value": "525000.00",
+    })
+    assert resp.status_code == 201, resp.text
+    lead = resp.json()
+    assert resp.headers["Location"] == f"/api/leads/{lead['id']}"
+    assert (lead["email"], lead["phone"], lead["source"]) == ("dana.lee@example.com", "+14155552671", "ZILLOW")
+    assert [e["type"] for e in lead["timeline"]] == ["LEAD_CREATED"]
+    assert client.get(f"/api/leads/{lead['id']}", headers=login(owner)).json()["email"] == lead["email"]
+
+
+def test_create_lead_validation_errors_name_the_fields_and_write_nothing(
+    client: TestClient, login: Login
+) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    headers = login(owner)
+
+    bad = client.post("/api/leads", headers=headers, json={"first_name": "", "email": "not-an-email"})
+    assert bad.status_code == 422
+    error = bad.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert {d["field"] for d in error["details"]} == {"first_name", "email"}
+    assert "not a valid email address" in error["message"]
+    unreachable = client.post("/api/leads", headers=headers, json={"first_name": "Nobody"})
+    assert unreachable.status_code == 422
+    assert "needs an email or a phone number" in unreachable.json()["error"]["message"]
+    not_json = client.post("/api/leads", headers={**headers, "Content-Type": "application/json"},
+                           content=b"{not json")
+    assert not_json.status_code == 422
+    assert not_json.json()["error"] | {"details": None} == {
+        "code": "validation_failed", "message": "The body is not valid JSON.", "field": None, "details": None,
+    }
+
+    assert leads.list_leads(owner, LeadFilter()).total == 0
+
+
+def test_create_lead_with_a_duplicate_email_is_a_409(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    make_lead(owner, email="same@buyer.com")
+    resp = client.post("/api/leads", headers=login(owner), json={"first_name": "Twin", "email": "SAME@buyer.com"})
+    assert resp.status_code == 409
+    assert resp.json()["error"] == {
+        "code": "conflict", "field": "email",
+        "message": "A lead with email same@buyer.com already exists in this team.",
+    }
+    assert leads.list_leads(owner, LeadFilter()).total == 1
+
+
+def test_team_id_in_the_body_is_refused_not_obeyed(client: TestClient, login: Login) -> None:
+    mine, theirs = make_team(), make_team()
+    owner = make_member(mine, TeamRole.OWNER)
+    victim = make_member(theirs, TeamRole.OWNER)
+    resp = client.post("/api/leads", headers=login(owner),
+                       json={"first_name": "Sneaky", "email": "s@x.com", "team_id": theirs})
+    assert resp.status_code == 422
+    assert resp.json()["error"]["field"] == "team_id"
+    assert leads.list_leads(owner, LeadFilter()).total == 0
+    assert leads.list_leads(victim, LeadFilter()).total == 0
+
+
+def test_assigning_to_a_user_of_another_team_is_not_found(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    stranger = make_member(make_team(), TeamRole.MEMBER)
+    resp = client.post("/api/leads", headers=login(owner),
+                       json={"first_name": "Pat", "email": "pat@x.com", "assigned_to_id": stranger.user_id})
+    assert resp.status_code == 404
+    assert leads.list_leads(owner, LeadFilter()).total == 0
+
+
+def test_another_teams_lead_is_not_found_rather_than_forbidden(client: TestClient, login: Login) -> None:
+    a = make_member(make_team(), TeamRole.OWNER)
+    b = make_member(make_team(), TeamRole.OWNER)
+    lead = make_lead(a)
+    resp = client.get(f"/api/leads/{lead.id}", headers=login(b))
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
+    # Indistinguishable from an id that does not exist at all.
+    assert resp.json()["error"]["message"] == f"Lead {lead.id} was not found."
+    missing = client.get("/api/leads/987654321", headers=login(b))
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert client.get(f"/api/leads/{lead.id}", headers=login(a)).status_code == 200
+
+
+def test_member_cannot_see_another_agents_lead(client: TestClient, login: Login) -> None:
+    team = make_team()
+    manager = make_member(team, TeamRole.MANAGER)
+    ava, ben = make_member(team, TeamRole.MEMBER), make_member(team, TeamRole.MEMBER)
+    bens = make_lead(manager, assigned_to_id=ben.user_id)
+    pool = make_lead(manager)
+    headers = login(ava)
+    assert client.get(f"/api/leads/{bens.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/leads/{pool.id}", headers=headers).status_code == 200
+    assert [i["id"] for i in client.get("/api/leads", headers=headers).json()["items"]] == [pool.id]
+
+
+def test_member_creating_a_lead_gets_it_assigned_to_themselves(client: TestClient, login: Login) -> None:
+    team = make_team()
+    ava = make_member(team, TeamRole.MEMBER, name="Ava")
+    resp = client.post("/api/leads", headers=login(ava), json={"first_name": "Walk", "phone": "415-555-2671"})
+    assert resp.status_code == 201
+    assert resp.json()["assigned_to"] == {"id": ava.user_id, "name": "Ava"}
