@@ -45,7 +45,8 @@ class Page(BaseModel, Generic[T]):
 class InputModel(BaseModel):
     """Base of every input: unknown fields are refused (no mass assignment), strings trimmed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # hide_input_in_errors: a refused password or API key must not end up in logs via str(exc).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
 
 def _normalize_email(value: str) -> str:

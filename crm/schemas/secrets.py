@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, SecretStr, field_validator
 
 from crm.enums import ProviderName
 from crm.schemas.common import InputModel
@@ -12,7 +12,16 @@ from crm.schemas.common import InputModel
 
 class ProviderKeyInput(InputModel):
     provider: ProviderName
-    key: SecretStr = Field(min_length=8, max_length=4000)
+    key: SecretStr
+
+    @field_validator("key")
+    @classmethod
+    def _plausible_key(cls, value: SecretStr) -> SecretStr:
+        # The message must not echo the key nor reveal its length.
+        plain = value.get_secret_value().strip()
+        if not 8 <= len(plain) <= 4000 or any(ch.isspace() for ch in plain):
+            raise ValueError("That does not look like an API key; paste the whole key from your provider.")
+        return SecretStr(plain)
 
 
 class ProviderKeyInfo(BaseModel):

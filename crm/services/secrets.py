@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crm.db import SessionFactory, transaction
 from crm.enums import ProviderName, SecretOwner
+from crm.errors import ValidationFailed
 from crm.orm import ProviderSecret
 from crm.schemas.common import Actor
 from crm.schemas.secrets import ProviderKeyInfo, ProviderKeyInput
@@ -55,7 +57,15 @@ def reveal_user_key(actor: Actor, provider: ProviderName, *, sessions: SessionFa
     """Decrypt the actor's key for server-side use (building an LLM client); never display it."""
     with transaction(sessions) as session:
         row = _find(session, actor.user_id, provider)
-        return decrypt_secret(row.ciphertext) if row else None
+        if row is None:
+            return None
+        try:
+            return decrypt_secret(row.ciphertext)
+        except (InvalidTag, ValueError):
+            # The server's ENCRYPTION_KEY changed without a re-encryption: the key is lost.
+            raise ValidationFailed(
+                f"Your saved {provider.value.title()} key can no longer be read; please save it again."
+            ) from None
 
 
 def _find(session: Session, user_id: int, provider: ProviderName) -> ProviderSecret | None:

@@ -42,3 +42,26 @@ def test_replacing_and_deleting_a_key(db: str) -> None:
     assert [k.last4 for k in secrets.list_user_keys(actor)] == ["ABCD"]
     secrets.delete_user_key(actor, ProviderName.OPENAI)
     assert secrets.reveal_user_key(actor, ProviderName.OPENAI) is None
+
+
+def test_short_key_error_does_not_reveal_the_key_or_its_length() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        ProviderKeyInput(provider=ProviderName.OPENAI, key="abc")
+    assert "abc" not in str(exc.value) and "3" not in str(exc.value)
+
+
+def test_key_unreadable_after_encryption_key_change_gives_readable_error(db: str, monkeypatch) -> None:
+    import pytest
+
+    from crm.errors import ValidationFailed
+    from tests.conftest import reset_caches
+
+    actor = make_member(make_team())
+    secrets.set_user_key(actor, ProviderKeyInput(provider=ProviderName.OPENAI, key=SENTINEL))
+    monkeypatch.setenv("ENCRYPTION_KEY", "b3RoZXItZW5jcnlwdGlvbi1rZXktMzItYnl0ZXMhISE=")
+    reset_caches()
+    with pytest.raises(ValidationFailed, match="save it again"):
+        secrets.reveal_user_key(actor, ProviderName.OPENAI)

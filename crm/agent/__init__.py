@@ -1,0 +1,1 @@
+"""The AI assistant: LangChain tools over the services, its prompt, and the agent factory."""
