@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -115,3 +116,37 @@ def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             conn.execute(table.delete())
     reset_caches()
     engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_apptest() -> Iterator[None]:
+    """Scan installed packages for Streamlit components once, not on every AppTest run (~0.3 s each)."""
+    import streamlit.components.v2.manifest_scanner as scanner  # noqa: PLC0415
+
+    original = scanner.scan_component_manifests
+    scanner.scan_component_manifests = functools.cache(original)
+    yield
+    scanner.scan_component_manifests = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _navigation_mode_apptest() -> Iterator[None]:
+    """Run every AppTest rerun through app.py, as a real server does once st.navigation has run.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run and a folder named
+    `pages/` turns it back on, so every run after the first would execute the requested page
+    file directly (legacy MPA v1), skipping app.py's auth gate and sidebar.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+    yield
+    PagesManager.__init__ = original  # type: ignore[method-assign]
+
+

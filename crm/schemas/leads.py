@@ -58,6 +58,15 @@ class LeadUpdate(InputModel):
     state: str | None = Field(default=None, max_length=50)
     zip_code: str | None = Field(default=None, max_length=20)
 
+    @model_validator(mode="after")
+    def _required_fields_stay_set(self) -> LeadUpdate:
+        # Omitting a field keeps its value; sending null for a required one is an error.
+        cleared = [f for f in ("first_name", "lead_type", "source") if f in self.model_fields_set
+                   and getattr(self, f) is None]
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be empty")
+        return self
+
 
 class LeadFilter(InputModel):
     search: str | None = Field(default=None, max_length=200)

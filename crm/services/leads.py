@@ -203,7 +203,10 @@ def _ensure_email_free(session: Session, team_id: int, email: str | None) -> Non
 def _flush_or_conflict(session: Session, email: str | None) -> None:
     try:
         session.flush()
-    except IntegrityError as exc:  # a concurrent insert won the race for the same email
+    except IntegrityError as exc:
+        if "uq_leads_team_id_email" not in str(exc.orig):
+            raise
+        # A concurrent insert won the race for the same email.
         raise Conflict(f"A lead with email {email} already exists in this team.", field="email") from exc
 
 

@@ -103,3 +103,9 @@ def test_update_and_note_appear_on_timeline(db: str) -> None:
     detail = leads.get_lead(owner, lead.id)
     assert detail.company == "Acme Relocation"
     assert detail.timeline[0].kind == "note" and detail.timeline[0].body == "Wants a yard for the dog"
+
+
+def test_update_cannot_blank_a_required_field(db: str) -> None:
+    with pytest.raises(ValidationError, match="first_name cannot be empty"):
+        LeadUpdate(first_name=None)
+    assert LeadUpdate(company=None).model_fields_set == {"company"}  # optional fields may be cleared
