@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # 12 rounds ~0.3 s per hash on this hardware; tests lower it through the environment.
     bcrypt_rounds: int = 12
 
+    # Email: SendGrid when a key is set, otherwise every message lands in the local outbox.
+    sendgrid_api_key: str = ""
+    sendgrid_host: str = ""
+    email_from: str = "RealEstate Pro <no-reply@realestate-pro.local>"
+
     timezone: str = "America/New_York"
     snapshot_cron: str = "5 0 * * *"
 

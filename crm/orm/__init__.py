@@ -1,7 +1,7 @@
 """SQLAlchemy 2 tables, one module per area; importing this package registers them all."""
 
 from crm.orm.base import Base
-from crm.orm.users import ProviderSecret, RefreshToken, User
+from crm.orm.users import AuthToken, LoginAttempt, ProviderSecret, RefreshToken, User, UserSession
 from crm.orm.teams import Team, TeamInvitation, TeamMember
 from crm.orm.leads import CustomFieldDefinition, Lead, Note, SavedView, Tag, lead_tags
 from crm.orm.properties import BuyerRequirement, LeadPropertyInterest, Property
@@ -19,7 +19,7 @@ from crm.orm.billing import Invoice, PaymentMethod, Subscription, UsageRecord
 from crm.orm.admin import AuditLog, DomainEvent, FeatureFlag, SystemSetting
 
 __all__ = [
-    "AIInsight", "Activity", "AnalyticsSnapshot", "Appointment", "AuditLog", "Base",
+    "AIInsight", "Activity", "AuthToken", "LoginAttempt", "UserSession", "AnalyticsSnapshot", "Appointment", "AuditLog", "Base",
     "BuyerRequirement", "Campaign", "ChatConversation", "ChatMessage", "CustomFieldDefinition",
     "DomainEvent", "EmailTemplate", "FeatureFlag", "Integration", "IntegrationSyncLog", "Invoice",
     "Lead", "LeadPropertyInterest", "LeadScore", "Message", "Note", "Notification",

@@ -57,6 +57,7 @@ class TeamInvitation(Base):
     invited_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
     expires_at: Mapped[dt.datetime]
     accepted_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at_col]
 
 
