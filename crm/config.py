@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     # 12 rounds ~0.3 s per hash on this hardware; tests lower it through the environment.
     bcrypt_rounds: int = 12
 
+    # Browser sign-in (Streamlit): ends after this much idle time, and at the latest after the
+    # absolute lifetime however active the user is (ASVS 7.3).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # Throttling of sign-in, register and password-reset requests: at most this many failures
+    # (or requests) per account and per client IP in the sliding window.
+    auth_max_attempts: int = 5
+    auth_window_minutes: int = 15
+    # Where uploaded avatars are kept by the local storage provider.
+    avatar_dir: Path = DATA_DIR / "avatars"
+
     # Email: SendGrid when a key is set, otherwise every message lands in the local outbox.
     sendgrid_api_key: str = ""
     sendgrid_host: str = ""

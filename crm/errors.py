@@ -34,3 +34,19 @@ class Conflict(DomainError):
 
 class PlanLimitReached(DomainError):
     """The team's subscription tier does not allow more of this."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a short time; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TwoFactorRequired(DomainError):
+    """The password was right; a second factor is needed. `ticket` carries the sign-in on."""
+
+    def __init__(self, ticket: str, message: str = "Enter the 6-digit code from your authenticator app.") -> None:
+        super().__init__(message)
+        self.ticket = ticket

@@ -18,6 +18,7 @@ from pathlib import Path
 from crm.config import DATA_DIR, ROOT, get_settings
 
 PREFECT_PORT = int(os.environ.get("PREFECT_PORT", "4200"))
+APP_HOST = os.environ.get("APP_HOST", "127.0.0.1")
 
 
 def _port_free(port: int) -> bool:
@@ -66,8 +67,10 @@ def main() -> int:
         start([str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(PREFECT_PORT)],
               stdout=log, stderr=subprocess.STDOUT)
         start([sys.executable, "-m", "crm.api"])
-        start([str(bin_dir / "streamlit"), "run", "app.py", "--server.port", str(settings.app_port),
-               "--server.headless", "true"])
+        # The Streamlit app inside its ASGI application (st.App), which also serves the
+        # session-cookie routes: one uvicorn worker (Streamlit sessions live in the process).
+        start([sys.executable, "-m", "uvicorn", "crm.ui.asgi:app", "--host", APP_HOST,
+               "--port", str(settings.app_port), "--no-access-log", "--log-level", "warning"])
         print("Starting… (the Prefect server takes ~20 s on first start)", flush=True)
         if not _wait_http(f"http://127.0.0.1:{PREFECT_PORT}/api/health", 120):
             print(f"Prefect server did not start; see {DATA_DIR / 'prefect-server.log'}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Settings: the user's own AI provider key (stored encrypted, only its last 4 characters shown)."""
+"""Settings: profile (name, avatar, time zone, language), password, two-factor authentication, and
+the user's own AI provider key (stored encrypted, only its last 4 characters shown)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from crm.enums import ProviderName
 from crm.errors import DomainError
 from crm.schemas.common import Actor
 from crm.schemas.secrets import ProviderKeyInput
-from crm.services import secrets
+from crm.services import secrets, two_factor
 from crm.ui import session
+from crm.ui.account import show_notice
 from crm.ui.assistant import AI_PROVIDERS, PROVIDER_LABELS
 from crm.ui.errors import validation_messages
 from crm.ui.format import absolute_time
+from crm.ui.settings_sections import password_section, profile_section, two_factor_section
 
 PROVIDER_INPUT = "settings_ai_provider"
 KEY_INPUT = "settings_ai_key"
@@ -57,38 +60,56 @@ def remove_key(actor: Actor, provider: ProviderName) -> None:
         st.session_state[NOTICE] = ("success", f"Removed your {PROVIDER_LABELS[provider]} key.")
 
 
-actor = session.require_actor()
+def api_keys_section(actor: Actor) -> None:
+    st.subheader("AI assistant key")
+    try:
+        two_factor.require_for_sensitive(actor)
+    except DomainError as exc:
+        st.warning(exc.message + " (See the Two-factor tab.)", icon=":material/lock:")
+        return
 
-st.title("Settings")
+    st.caption(
+        "The AI Assistant runs on your own Anthropic or OpenAI account. Your key is stored encrypted, "
+        "is only used to call the provider on your behalf, and only its last 4 characters are ever shown."
+    )
 
-st.subheader("AI assistant key")
-st.caption(
-    "The AI Assistant runs on your own Anthropic or OpenAI account. Your key is stored encrypted, "
-    "is only used to call the provider on your behalf, and only its last 4 characters are ever shown."
-)
+    if notice := st.session_state.pop(NOTICE, None):
+        kind, text = notice
+        if kind == "success":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.error(text, icon=":material/error:")
 
-if notice := st.session_state.pop(NOTICE, None):
-    kind, text = notice
-    if kind == "success":
-        st.success(text, icon=":material/check_circle:")
+    stored = [k for k in secrets.list_user_keys(actor) if k.provider in AI_PROVIDERS]
+    if stored:
+        for info in stored:
+            name, masked, updated, action = st.columns([3, 2, 3, 2], vertical_alignment="center")
+            name.markdown(f"**{PROVIDER_LABELS[info.provider]}**")
+            masked.code(f"•••• {info.last4}", language=None)
+            updated.caption(f"Updated {absolute_time(info.updated_at)}")
+            action.button("Remove", key=f"settings_remove_{info.provider.value}", icon=":material/delete:",
+                          on_click=remove_key, args=(actor, info.provider))
     else:
-        st.error(text, icon=":material/error:")
+        st.info("No key saved yet. Add one below to use the AI Assistant.", icon=":material/key:")
 
-stored = [k for k in secrets.list_user_keys(actor) if k.provider in AI_PROVIDERS]
-if stored:
-    for info in stored:
-        name, masked, updated, action = st.columns([3, 2, 3, 2], vertical_alignment="center")
-        name.markdown(f"**{PROVIDER_LABELS[info.provider]}**")
-        masked.code(f"•••• {info.last4}", language=None)
-        updated.caption(f"Updated {absolute_time(info.updated_at)}")
-        action.button("Remove", key=f"settings_remove_{info.provider.value}", icon=":material/delete:",
-                      on_click=remove_key, args=(actor, info.provider))
-else:
-    st.info("No key saved yet. Add one below to use the AI Assistant.", icon=":material/key:")
+    with st.container(border=True):
+        st.selectbox("Provider", options=AI_PROVIDERS, format_func=PROVIDER_LABELS.__getitem__, key=PROVIDER_INPUT)
+        st.text_input("API key", type="password", key=KEY_INPUT, autocomplete="off",
+                      placeholder="sk-…", help="Saving again for the same provider replaces the old key.")
+        st.button("Save key", type="primary", icon=":material/save:", on_click=save_key, args=(actor,),
+                  key="settings_ai_save")
 
-with st.container(border=True):
-    st.selectbox("Provider", options=AI_PROVIDERS, format_func=PROVIDER_LABELS.__getitem__, key=PROVIDER_INPUT)
-    st.text_input("API key", type="password", key=KEY_INPUT, autocomplete="off",
-                  placeholder="sk-…", help="Saving again for the same provider replaces the old key.")
-    st.button("Save key", type="primary", icon=":material/save:", on_click=save_key, args=(actor,),
-              key="settings_ai_save")
+
+actor = session.require_actor()
+st.title("Settings")
+show_notice()
+profile_tab, password_tab, two_factor_tab, keys_tab = st.tabs(
+    ["Profile", "Password", "Two-factor", "API keys"])
+with profile_tab:
+    profile_section(actor)
+with password_tab:
+    password_section(actor)
+with two_factor_tab:
+    two_factor_section(actor)
+with keys_tab:
+    api_keys_section(actor)

@@ -19,6 +19,8 @@ from crm.errors import (
     NotFound,
     PermissionDenied,
     PlanLimitReached,
+    RateLimited,
+    TwoFactorRequired,
     ValidationFailed,
 )
 
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # Most specific first: the first class in an error's MRO found here decides.
 DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    RateLimited: (429, "rate_limited"),
+    TwoFactorRequired: (401, "two_factor_required"),
     NotFound: (404, "not_found"),
     PermissionDenied: (403, "permission_denied"),
     AuthenticationFailed: (401, "authentication_failed"),
@@ -62,8 +66,15 @@ def error_body(code: str, message: str, *, field: str | None = None,
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
     status, code = next(DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(code, exc.message, field=exc.field), status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    body = error_body(code, exc.message, field=exc.field)
+    if isinstance(exc, RateLimited):
+        # Retry-After in seconds (RFC 9110 §10.2.3); the message says it in minutes for people.
+        headers["Retry-After"] = str(exc.retry_after)
+        body["error"]["retry_after"] = exc.retry_after
+    if isinstance(exc, TwoFactorRequired):
+        body["error"]["ticket"] = exc.ticket
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def validation_response(errors: Sequence[Mapping[str, Any]], body: Any = None) -> JSONResponse:

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from crm.api.errors import install_error_handlers
-from crm.api.routes import auth, health, leads
+from crm.api.routes import admin, auth, health, leads, teams
+from crm.api.routes import settings as settings_routes
 from crm.config import get_settings
 
 TITLE = "RealEstate Pro API"
@@ -45,6 +46,6 @@ def create_app() -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
-    for module in (health, auth, leads):
+    for module in (health, auth, leads, teams, admin, settings_routes):
         app.include_router(module.router)
     return app

@@ -31,7 +31,7 @@ class AuditLog(Base):
     id: Mapped[int_pk]
     # Nullable: a refused sign-in has no known user, a system job has no team.
     user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
-    team_id: Mapped[int | None] = fk("teams.id", ondelete="CASCADE", nullable=True)
+    team_id: Mapped[int | None] = fk("teams.id", ondelete="SET NULL", nullable=True)
     action: Mapped[str] = mapped_column(String(100))
     resource: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[str | None] = mapped_column(String(64))

@@ -30,7 +30,7 @@ class User(Base):
     last_login_ip: Mapped[str | None] = mapped_column(String(64))
     two_factor_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     two_factor_secret: Mapped[str | None] = mapped_column(String(255))  # AES-GCM ciphertext
-    two_factor_recovery_codes: Mapped[list[Any] | None]  # bcrypt hashes, each usable once
+    two_factor_recovery_codes: Mapped[list[Any] | None]  # SHA-256 hashes of 60-bit codes, each usable once
     password_changed_at: Mapped[dt.datetime | None]
     subscription_tier: Mapped[SubscriptionTier] = mapped_column(
         enum_column(SubscriptionTier), default=SubscriptionTier.FREE

@@ -24,6 +24,7 @@ class Actor(BaseModel):
     system_role: SystemRole = SystemRole.USER
     name: str = ""
     email: str = ""
+    two_factor_enabled: bool = False
 
     @property
     def sees_all_team_data(self) -> bool:

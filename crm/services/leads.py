@@ -28,6 +28,7 @@ from crm.schemas.leads import (
 )
 from crm.services.access import load_lead, require_team_member, visible_leads
 from crm.services.audit import emit_event, jsonable, record_audit
+from crm.services.permissions import Action, can, require
 
 TIMELINE_LIMIT = 100
 
@@ -72,6 +73,8 @@ def create_lead(actor: Actor, data: LeadCreate, *, sessions: SessionFactory | No
     with transaction(sessions) as session:
         assigned_to_id = data.assigned_to_id
         if assigned_to_id is not None:
+            if assigned_to_id != actor.user_id:
+                require(actor, Action.ASSIGN_LEADS)
             require_team_member(session, actor, assigned_to_id)
         elif not actor.sees_all_team_data:
             assigned_to_id = actor.user_id
@@ -155,6 +158,37 @@ def add_note(actor: Actor, lead_id: int, data: NoteCreate, *, sessions: SessionF
         emit_event(session, actor, type="note.added", resource="lead", resource_id=lead.id,
                    payload={"lead_id": lead.id, "note_id": note.id})
         return NoteOut(id=note.id, content=note.content, author=actor.name or None, created_at=note.created_at)
+
+
+def assign_lead(
+    actor: Actor, lead_id: int, user_id: int | None, *, sessions: SessionFactory | None = None
+) -> LeadDetail:
+    """Assign a lead to a team member (or back to the pool with None).
+
+    Needs ASSIGN_LEADS (managers and above); an agent may only claim an unassigned lead for
+    themselves or hand their own lead back to the pool.
+    """
+    with transaction(sessions) as session:
+        lead = load_lead(session, actor, lead_id, for_update=True)
+        claiming = user_id == actor.user_id and lead.assigned_to_id is None
+        releasing = user_id is None and lead.assigned_to_id == actor.user_id
+        if not (claiming or releasing or can(actor, Action.ASSIGN_LEADS)):
+            require(actor, Action.ASSIGN_LEADS)
+        if user_id is not None:
+            require_team_member(session, actor, user_id)
+        old = lead.assigned_to_id
+        if old != user_id:
+            lead.assigned_to_id = user_id
+            session.add(Activity(team_id=actor.team_id, lead_id=lead.id, user_id=actor.user_id,
+                                 type=ActivityType.LEAD_ASSIGNED,
+                                 title="Lead assigned" if user_id else "Lead returned to the pool",
+                                 metadata_={"from": old, "to": user_id}))
+            record_audit(session, actor=actor, action="lead.assign", resource="lead", resource_id=lead.id,
+                         changes={"assigned_to_id": {"from": old, "to": user_id}})
+            emit_event(session, actor, type="lead.assigned", resource="lead", resource_id=lead.id,
+                       payload={"lead_id": lead.id, "from": old, "to": user_id})
+            session.flush()
+        return _detail(session, lead)
 
 
 def list_assignees(actor: Actor, *, sessions: SessionFactory | None = None) -> list[UserRef]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import binascii
+
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 from crm.db import SessionFactory, transaction
 from crm.enums import ProviderName, SecretOwner
 from crm.errors import ValidationFailed
-from crm.orm import ProviderSecret
+from crm.orm import Integration, ProviderSecret, User
 from crm.schemas.common import Actor
 from crm.schemas.secrets import ProviderKeyInfo, ProviderKeyInput
 from crm.security import decrypt_secret, encrypt_secret, last4
@@ -72,3 +74,45 @@ def _find(session: Session, user_id: int, provider: ProviderName) -> ProviderSec
     return session.scalars(select(ProviderSecret).where(
         ProviderSecret.owner_kind == SecretOwner.USER, ProviderSecret.owner_id == user_id,
         ProviderSecret.provider == provider)).one_or_none()
+
+
+def rotate_encryption_key(old_key_b64: str, new_key_b64: str, *, sessions: SessionFactory | None = None) -> int:
+    """Re-encrypt every stored secret from `old_key_b64` to `new_key_b64`; return how many changed.
+
+    Covers provider keys, users' TOTP secrets and integrations' credentials, in one transaction:
+    a value readable by neither key stops the whole run (nothing is half-rotated). Values that
+    already open with the new key are left alone, so an interrupted run can simply be repeated.
+    Afterwards set ENCRYPTION_KEY to the new key and restart.
+    """
+    try:
+        encrypt_secret("probe", key_b64=new_key_b64)
+        encrypt_secret("probe", key_b64=old_key_b64)
+    except (ValueError, binascii.Error):
+        raise ValidationFailed("Both keys must be 32 random bytes, base64-encoded (AES-256).") from None
+    if old_key_b64 == new_key_b64:
+        raise ValidationFailed("The new key is the same as the old one.")
+    changed = 0
+    with transaction(sessions) as session:
+        targets: list[tuple[object, str, str]] = []
+        for secret in session.scalars(select(ProviderSecret)):
+            targets.append((secret, "ciphertext", f"provider_secret {secret.id}"))
+        for user in session.scalars(select(User).where(User.two_factor_secret.is_not(None))):
+            targets.append((user, "two_factor_secret", f"user {user.id} two-factor secret"))
+        for integration in session.scalars(select(Integration).where(Integration.credentials_ciphertext.is_not(None))):
+            targets.append((integration, "credentials_ciphertext", f"integration {integration.id}"))
+        for row, column, label in targets:
+            value = getattr(row, column)
+            try:
+                plain = decrypt_secret(value, key_b64=old_key_b64)
+            except (InvalidTag, ValueError, binascii.Error):
+                try:
+                    decrypt_secret(value, key_b64=new_key_b64)
+                    continue  # already rotated by an earlier, interrupted run
+                except (InvalidTag, ValueError, binascii.Error):
+                    raise ValidationFailed(
+                        f"The {label} opens with neither key; nothing was changed.") from None
+            setattr(row, column, encrypt_secret(plain, key_b64=new_key_b64))
+            changed += 1
+        record_audit(session, action="secret.key_rotated", resource="encryption_key",
+                     changes={"re_encrypted": changed})
+    return changed

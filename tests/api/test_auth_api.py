@@ -172,3 +172,129 @@ def test_user_removed_from_the_tokens_team_must_sign_in_again(client: TestClient
         session.execute(TeamMember.__table__.delete().where(TeamMember.user_id == agent.user_id))
     resp = client.get("/api/leads", headers=headers)
     assert resp.status_code == 401
+
+
+# --- issue 3: throttling, enumeration, account lifecycle and two-factor over HTTP ---------------
+
+def _link_token(email: str, path: str) -> str:
+    import re
+
+    from crm.services.mailer import last_email_to
+
+    with transaction() as session:
+        mail = last_email_to(session, email)
+        assert mail is not None
+        match = re.search(rf"/{path}\?token=([A-Za-z0-9_\-]+)", mail.body)
+        assert match, mail.body
+        return match.group(1)
+
+
+def test_sixth_bad_login_gets_429_with_retry_after_and_a_readable_wait(client: TestClient) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    for _ in range(5):
+        assert _login(client, owner.email, "not-the-password").status_code == 401
+    sixth = _login(client, owner.email, "not-the-password")
+    assert sixth.status_code == 429
+    assert 14 * 60 < int(sixth.headers["Retry-After"]) <= 15 * 60
+    body = sixth.json()["error"]
+    assert body["code"] == "rate_limited"
+    assert body["message"] == "Too many sign-in attempts. Try again in 15 minutes."
+    assert _login(client, owner.email).status_code == 429  # even with the right password
+
+
+def test_per_ip_throttle_across_different_emails_over_http(client: TestClient) -> None:
+    team = make_team()
+    people = [make_member(team, TeamRole.MEMBER) for _ in range(5)]
+    for person in people:
+        assert _login(client, person.email, "not-the-password").status_code == 401
+    assert _login(client, people[0].email).status_code == 429  # same client IP
+
+
+def test_register_forgot_and_login_do_not_reveal_accounts(client: TestClient) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    known = client.post("/api/auth/register", json={"email": owner.email, "password": PASSWORD, "name": "X Y"})
+    new = client.post("/api/auth/register", json={"email": "fresh@new-agency.com", "password": PASSWORD,
+                                                  "name": "Fresh Agent"})
+    assert known.status_code == new.status_code == 202
+    assert known.json() == new.json()
+    reset_known = client.post("/api/auth/forgot-password", json={"email": owner.email})
+    reset_unknown = client.post("/api/auth/forgot-password", json={"email": "nobody@nowhere-agency.com"})
+    assert reset_known.status_code == reset_unknown.status_code == 202
+    assert reset_known.json() == reset_unknown.json()
+
+
+def test_register_verify_reset_over_http(client: TestClient) -> None:
+    weak = client.post("/api/auth/register", json={"email": "a@new-agency.com", "password": "password1234",
+                                                   "name": "Ann"})
+    assert weak.status_code == 422 and weak.json()["error"]["field"] == "password"
+    assert "password1234" not in weak.text
+    too_long = client.post("/api/auth/register", json={"email": "a@new-agency.com", "password": "x" * 129,
+                                                       "name": "Ann"})
+    assert too_long.status_code == 422 and "at most 128" in too_long.json()["error"]["message"]
+    sneaky = client.post("/api/auth/register", json={"email": "a@new-agency.com", "password": PASSWORD,
+                                                     "name": "Ann", "role": "ADMIN"})
+    assert sneaky.status_code == 422
+
+    assert client.post("/api/auth/register", json={"email": "a@new-agency.com", "password": PASSWORD,
+                                                   "name": "Ann", "team_name": "Ann Realty"}).status_code == 202
+    token = _link_token("a@new-agency.com", "verify-email")
+    assert client.post("/api/auth/verify-email", json={"token": token}).status_code == 200
+    again = client.post("/api/auth/verify-email", json={"token": token})
+    assert again.status_code == 422 and "already used" in again.json()["error"]["message"]
+
+    pair = _login(client, "a@new-agency.com").json()
+    assert pair["user"]["memberships"][0]["team_name"] == "Ann Realty"
+    client.post("/api/auth/forgot-password", json={"email": "a@new-agency.com"})
+    reset = _link_token("a@new-agency.com", "reset-password")
+    new_password = "veranda-kestrel-quartz-77"
+    assert client.post("/api/auth/reset-password", json={"token": reset, "new_password": new_password}
+                       ).status_code == 200
+    assert client.post("/api/auth/reset-password", json={"token": reset, "new_password": new_password}
+                       ).status_code == 422
+    assert client.post("/api/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 401
+    assert client.get("/api/auth/me", headers=_bearer(pair["access_token"])).status_code == 401
+    assert _login(client, "a@new-agency.com", new_password).status_code == 200
+
+
+def test_logout_revokes_every_refresh_token(client: TestClient) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    first, second = _login(client, owner.email).json(), _login(client, owner.email).json()
+    assert client.post("/api/auth/logout", headers=_bearer(first["access_token"])).status_code == 200
+    for pair in (first, second):
+        assert client.post("/api/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 401
+    assert client.post("/api/auth/logout").status_code == 401
+
+
+def test_put_me_updates_the_profile_but_not_the_role(client: TestClient, login: Login) -> None:
+    agent = make_member(make_team(), TeamRole.MEMBER)
+    headers = login(agent)
+    resp = client.put("/api/auth/me", headers=headers, json={"name": "Renamed", "timezone": "Europe/Paris"})
+    assert resp.status_code == 200 and resp.json()["name"] == "Renamed"
+    for field, value in (("role", "OWNER"), ("team_id", 1), ("email", "x@y.com"), ("is_active", True)):
+        assert client.put("/api/auth/me", headers=headers, json={field: value}).status_code == 422
+    assert client.get("/api/auth/me", headers=headers).json()["team_role"] == "MEMBER"
+
+
+def test_login_with_two_factor_takes_a_ticket_and_a_code(client: TestClient) -> None:
+    import time
+
+    import pyotp
+
+    from crm.services import two_factor
+
+    owner = make_member(make_team(), TeamRole.OWNER)
+    totp = pyotp.TOTP(two_factor.begin_setup(owner).secret)
+    two_factor.confirm_setup(owner, totp.at(time.time(), counter_offset=-1))
+
+    first = _login(client, owner.email)
+    assert first.status_code == 200
+    body = first.json()
+    assert body["two_factor_required"] is True and "access_token" not in body
+    wrong = client.post("/api/auth/2fa/verify", json={"ticket": body["ticket"], "code": "000000"})
+    assert wrong.status_code == 401
+    done = client.post("/api/auth/2fa/verify", json={"ticket": body["ticket"],
+                                                     "code": totp.at(time.time(), counter_offset=1)})
+    assert done.status_code == 200, done.text
+    assert client.get("/api/auth/me", headers=_bearer(done.json()["access_token"])).status_code == 200
+    replay = client.post("/api/auth/2fa/verify", json={"ticket": body["ticket"], "code": totp.now()})
+    assert replay.status_code == 401

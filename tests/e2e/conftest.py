@@ -1,4 +1,4 @@
-"""A real app server over a seeded SQLite database, and a headless Chromium to drive it."""
+"""A real app server (uvicorn + st.App, as `make run`) over a seeded SQLite database, and headless Chromium."""
 
 from __future__ import annotations
 
@@ -38,16 +38,23 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'crm.db'}"
+def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite file the e2e server runs on (tests may prepare data in it through the services)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'crm.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url: str) -> Iterator[str]:
+    db_url = e2e_database_url
     env = {**os.environ, "DATABASE_URL": db_url, "BCRYPT_ROUNDS": "4", "CRM_ENV": "test", "DEMO_MODE": "true"}
     migrate(db_url)
     subprocess.run([sys.executable, "-m", "crm.demo", "--leads", "300", "--seed", "7"],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
+    # The app as `make run` serves it: Streamlit inside the ASGI app that also owns the session cookie.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "uvicorn", "crm.ui.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"

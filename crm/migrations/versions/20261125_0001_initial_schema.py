@@ -120,7 +120,7 @@ def upgrade() -> None:
     sa.Column('ip_address', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_audit_logs_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_audit_logs_team_id_teams'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_logs_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_logs'))
     )
