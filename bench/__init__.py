@@ -1,0 +1,1 @@
+"""Benchmarks; shared helpers live in `bench.common`."""

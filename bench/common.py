@@ -1,0 +1,132 @@
+"""Helpers shared by the benchmarks: fresh migrated databases, timing and result tables.
+
+    with fresh_database("sqlite") as url: ...       # a migrated temp file, deleted afterwards
+    with fresh_database("postgresql") as url: ...   # a new database on BENCH_PG_URL's server, dropped
+
+PostgreSQL is reached through BENCH_PG_URL (default the local server's `postgres` database as
+user postgres); `postgres_unavailable()` tells why it cannot be used, or returns None.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def migrate(url_or_engine: str | Engine) -> None:
+    """Run `alembic upgrade head` on the database at `url_or_engine`, in-process."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crm.db import make_engine
+
+    cfg = Config(str(ROOT / "alembic.ini"), toml_file=str(ROOT / "pyproject.toml"))
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn  # env.py uses it and leaves logging alone
+            command.upgrade(cfg, "head")
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()
+
+
+def postgres_unavailable() -> str | None:
+    """None when the PostgreSQL server answers, else a one-line reason."""
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    return None
+
+
+def create_pg_database(prefix: str = "bench") -> str:
+    """Create an empty database on the PostgreSQL server and return its URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def fresh_database(backend: str, *, prefix: str = "bench", migrated: bool = True) -> Iterator[str]:
+    """Yield the URL of a new, empty (by default migrated) database; remove it afterwards."""
+    if backend == "sqlite":
+        folder = tempfile.mkdtemp(prefix=f"{prefix}_")
+        url = f"sqlite:///{Path(folder) / 'crm.db'}"
+        try:
+            if migrated:
+                migrate(url)
+            yield url
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    elif backend == "postgresql":
+        reason = postgres_unavailable()
+        if reason:
+            raise RuntimeError(reason)
+        url = create_pg_database(prefix)
+        try:
+            if migrated:
+                migrate(url)
+            yield url
+        finally:
+            drop_pg_database(url)
+    else:
+        raise ValueError(f"unknown backend {backend!r} (expected one of {BACKENDS})")
+
+
+@contextmanager
+def timer() -> Iterator[dict[str, float]]:
+    """`with timer() as t: ...` then t["seconds"]."""
+    result: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result["seconds"] = time.perf_counter() - start
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print rows as an aligned plain-text table (numbers right-aligned)."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int | float) for row in rows) if rows else False for i in range(len(headers))]
+    line = "  ".join(h.rjust(w) if numeric[i] else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=False)))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=False))))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
