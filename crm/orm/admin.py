@@ -67,6 +67,6 @@ class DomainEvent(Base):
     resource: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
-    actor_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    actor_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     created_at: Mapped[created_at_col]
     processed_at: Mapped[dt.datetime | None]

@@ -18,7 +18,7 @@ class Report(Base):
 
     id: Mapped[int_pk]
     team_id: Mapped[int] = team_fk(index=True)
-    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[ReportType] = mapped_column(enum_column(ReportType))
     description: Mapped[str | None] = mapped_column(Text)

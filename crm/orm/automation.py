@@ -27,7 +27,7 @@ class Workflow(Base):
     execution_count: Mapped[int] = mapped_column(Integer, default=0)
     success_rate: Mapped[float | None] = mapped_column(Float)
     last_run_at: Mapped[dt.datetime | None]
-    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     created_at: Mapped[created_at_col]
     updated_at: Mapped[updated_at_col]
 
@@ -41,7 +41,7 @@ class WorkflowExecution(Base):
     workflow_id: Mapped[int] = fk("workflows.id", ondelete="CASCADE")
     status: Mapped[ExecutionStatus] = mapped_column(enum_column(ExecutionStatus), index=True)
     error: Mapped[str | None] = mapped_column(Text)
-    lead_id: Mapped[int | None] = fk("leads.id", ondelete="SET NULL", nullable=True)
+    lead_id: Mapped[int | None] = fk("leads.id", ondelete="SET NULL", nullable=True, index=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata")
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]

@@ -18,7 +18,7 @@ class Subscription(Base):
 
     id: Mapped[int_pk]
     team_id: Mapped[int] = team_fk(index=True)
-    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     tier: Mapped[SubscriptionTier] = mapped_column(enum_column(SubscriptionTier))
     status: Mapped[SubscriptionStatus] = mapped_column(enum_column(SubscriptionStatus))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -55,7 +55,7 @@ class PaymentMethod(Base):
 
     id: Mapped[int_pk]
     team_id: Mapped[int] = team_fk(index=True)
-    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     stripe_payment_method_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(32))
     brand: Mapped[str | None] = mapped_column(String(32))

@@ -34,7 +34,7 @@ class Appointment(Base):
     )
     user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
     lead_id: Mapped[int | None] = fk("leads.id", ondelete="CASCADE", nullable=True, index=True)
-    property_id: Mapped[int | None] = fk("properties.id", ondelete="SET NULL", nullable=True)
+    property_id: Mapped[int | None] = fk("properties.id", ondelete="SET NULL", nullable=True, index=True)
     attendees: Mapped[list[Any] | None]
     reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at_col]

@@ -17,6 +17,7 @@ campaign_tags = Table(
     Base.metadata,
     Column("campaign_id", BigId, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", BigId, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_campaign_tags_tag_id", "tag_id"),
 )
 
 

@@ -70,8 +70,8 @@ class Lead(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    assigned_to_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
-    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    assigned_to_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
+    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     custom_fields: Mapped[dict[str, Any] | None]
     created_at: Mapped[created_at_col]
     updated_at: Mapped[updated_at_col]
@@ -104,7 +104,7 @@ class Note(Base):
     id: Mapped[int_pk]
     team_id: Mapped[int] = team_fk(index=True)
     lead_id: Mapped[int] = fk("leads.id", ondelete="CASCADE")
-    author_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    author_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at_col]
     updated_at: Mapped[updated_at_col]

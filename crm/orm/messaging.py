@@ -70,10 +70,10 @@ class Message(Base):
     read_at: Mapped[dt.datetime | None]
     replied_at: Mapped[dt.datetime | None]
     lead_id: Mapped[int | None] = fk("leads.id", ondelete="CASCADE", nullable=True)
-    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    user_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     campaign_id: Mapped[int | None] = fk("campaigns.id", ondelete="SET NULL", nullable=True, index=True)
     thread_id: Mapped[str | None] = mapped_column(String(100))
-    parent_id: Mapped[int | None] = fk("messages.id", ondelete="SET NULL", nullable=True)
+    parent_id: Mapped[int | None] = fk("messages.id", ondelete="SET NULL", nullable=True, index=True)
     external_id: Mapped[str | None] = mapped_column(String(100), index=True)
     provider: Mapped[str | None] = mapped_column(String(32))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

@@ -24,8 +24,8 @@ class Property(Base):
 
     id: Mapped[int_pk]
     team_id: Mapped[int] = team_fk()
-    listing_agent_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
-    seller_lead_id: Mapped[int | None] = fk("leads.id", ondelete="SET NULL", nullable=True)
+    listing_agent_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
+    seller_lead_id: Mapped[int | None] = fk("leads.id", ondelete="SET NULL", nullable=True, index=True)
     address: Mapped[str] = mapped_column(String(300))
     city: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(50))

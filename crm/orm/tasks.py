@@ -25,8 +25,8 @@ class Task(Base):
     due_date: Mapped[dt.datetime]
     priority: Mapped[TaskPriority] = mapped_column(enum_column(TaskPriority), default=TaskPriority.MEDIUM)
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.PENDING)
-    assigned_to_id: Mapped[int] = fk("users.id", ondelete="CASCADE")
-    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    assigned_to_id: Mapped[int] = fk("users.id", ondelete="CASCADE", index=True)
+    created_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     lead_id: Mapped[int | None] = fk("leads.id", ondelete="CASCADE", nullable=True, index=True)
     completed_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at_col]

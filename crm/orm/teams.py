@@ -54,7 +54,7 @@ class TeamInvitation(Base):
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[TeamRole] = mapped_column(enum_column(TeamRole), default=TeamRole.MEMBER)
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    invited_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True)
+    invited_by_id: Mapped[int | None] = fk("users.id", ondelete="SET NULL", nullable=True, index=True)
     expires_at: Mapped[dt.datetime]
     accepted_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]

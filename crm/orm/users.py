@@ -84,7 +84,7 @@ class UserSession(Base):
 
     id: Mapped[int_pk]
     user_id: Mapped[int] = fk("users.id", ondelete="CASCADE", index=True)
-    team_id: Mapped[int | None] = fk("teams.id", ondelete="SET NULL", nullable=True)
+    team_id: Mapped[int | None] = fk("teams.id", ondelete="SET NULL", nullable=True, index=True)
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[created_at_col]
     last_seen_at: Mapped[dt.datetime]

@@ -29,6 +29,9 @@ def test_system_admin_lists_gets_and_deactivates_users(client: TestClient, login
     root = make_member(make_team(), TeamRole.MEMBER, system_role=SystemRole.ADMIN)
     agent = make_member(make_team("Harbor"), TeamRole.MEMBER, name="Ava Agent")
     headers = login(root)
+    gated = client.get("/api/admin/users", headers=headers)
+    assert gated.status_code == 403 and "two-factor" in gated.json()["error"]["message"]
+    _two_factor_on(root)  # system admins need two-factor too; the token sees it at once
     page = client.get("/api/admin/users", params={"search": "ava"}, headers=headers).json()
     assert [u["id"] for u in page["items"]] == [agent.user_id] and page["total"] == 1
     detail = client.get(f"/api/admin/users/{agent.user_id}", headers=headers).json()
