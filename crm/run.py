@@ -39,7 +39,15 @@ def _wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Explicit handlers: a launcher started from a script or in the background inherits an
+    # ignored SIGINT, and `kill` sends SIGTERM — both must stop everything it started.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
     bin_dir = Path(sys.executable).parent
     ports = {"app": settings.app_port, "api": settings.api_port, "prefect": PREFECT_PORT}
