@@ -13,65 +13,31 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from crm import db_admin
+from crm.db_admin import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 
 
-def migrate(url_or_engine: str | Engine) -> None:
-    """Run `alembic upgrade head` on the database at `url_or_engine`, in-process."""
-    from alembic import command
-    from alembic.config import Config
-
-    from crm.db import make_engine
-
-    cfg = Config(str(ROOT / "alembic.ini"), toml_file=str(ROOT / "pyproject.toml"))
-    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn  # env.py uses it and leaves logging alone
-            command.upgrade(cfg, "head")
-    finally:
-        if isinstance(url_or_engine, str):
-            engine.dispose()
-
-
 def postgres_unavailable() -> str | None:
     """None when the PostgreSQL server answers, else a one-line reason."""
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
-    return None
+    return db_admin.postgres_unavailable(PG_ADMIN_URL)
 
 
 def create_pg_database(prefix: str = "bench") -> str:
     """Create an empty database on the PostgreSQL server and return its URL."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return db_admin.create_pg_database(PG_ADMIN_URL, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    db_admin.drop_pg_database(PG_ADMIN_URL, url)
 
 
 @contextmanager

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ os.environ.setdefault("BCRYPT_ROUNDS", "4")
 os.environ["CRM_ENV"] = "test"
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -24,14 +21,9 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def postgres_available() -> str | None:
     """Return None if PostgreSQL answers, else the reason it does not."""
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    from crm.db_admin import postgres_unavailable
+
+    return postgres_unavailable(PG_ADMIN_URL)
 
 
 def require_postgres() -> None:
@@ -56,31 +48,22 @@ def reset_caches() -> None:
 
 def migrate(url: str) -> None:
     """Bring the database at `url` to the head revision with Alembic."""
-    from alembic import command
-    from alembic.config import Config
+    from crm.db_admin import migrate as upgrade
 
-    root = Path(__file__).resolve().parent.parent
-    cfg = Config(str(root / "alembic.ini"), toml_file=str(root / "pyproject.toml"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "head")
+    upgrade(url)
 
 
 def create_pg_database(prefix: str) -> str:
     """Create an empty PostgreSQL database and return its URL."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    from crm.db_admin import create_pg_database as create
+
+    return create(PG_ADMIN_URL, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    from crm.db_admin import drop_pg_database as drop
+
+    drop(PG_ADMIN_URL, url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
