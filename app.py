@@ -20,7 +20,7 @@ st.set_page_config(page_title="RealEstate Pro", page_icon=":material/home_work:"
 SIGN_IN = "pages/sign_in.py"
 # The signed-in pages' URLs. A signed-out visitor who follows a link to one of them (say
 # /lead?id=7) gets the sign-in form at that URL and lands on the page once signed in.
-PROTECTED_URLS = ("dashboard", "leads", "lead", "assistant", "settings", "team", "admin")
+PROTECTED_URLS = ("dashboard", "leads", "lead", "tasks", "pipeline", "assistant", "settings", "team", "admin")
 
 
 def email_link_pages(*, hidden: bool) -> list[st.Page]:
@@ -61,9 +61,11 @@ else:
         "Work": [
             st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=True),
             st.Page("pages/leads.py", title="Leads", icon=":material/group:"),
+            st.Page("pages/tasks.py", title="Tasks", icon=":material/task_alt:"),
             # Reached from the Leads table (or /lead?id=…); hidden because it needs a lead to show.
             st.Page("pages/lead_detail.py", title="Lead", icon=":material/person:", url_path="lead",
                     visibility="hidden"),
+            st.Page("pages/pipeline.py", title="Pipeline", icon=":material/view_kanban:"),
         ],
         "Assistant": [
             st.Page("pages/assistant.py", title="AI Assistant", icon=":material/smart_toy:"),

@@ -1,4 +1,5 @@
-"""Lead: who they are and where they stand; change status, edit details, add notes, see the timeline."""
+"""Lead: who they are and where they stand, in tabs — Overview (details, status, assignee, edit),
+Timeline, Notes and Tasks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from crm.enums import LeadSource, LeadStatus, LeadType
 from crm.errors import DomainError, NotFound
 from crm.schemas.leads import LeadDetail, LeadUpdate, NoteCreate
 from crm.services import leads
+from crm.services.permissions import Action, can
 from crm.ui import cached, components, forms, session
 from crm.ui.errors import attempt, show_domain_error
 from crm.ui.format import enum_label, money, relative_time
+from crm.ui.lead_extras import log_activity_form, notes_list, show_error, tag_editor
+from crm.ui.lead_tasks import tasks_tab, user_zone
 
 NOT_VISIBLE = "This lead does not exist or is not visible to you."
 ID_KEY = "lead_detail_id"  # set by the Leads page; `?id=` in the URL wins
@@ -69,6 +73,40 @@ def status_panel(lead: LeadDetail) -> None:
             st.info(f"The lead is already {enum_label(lead.status).lower()}.")
         elif attempt(lambda: leads.change_lead_status(actor, lead.id, new_status)) is not None:
             saved(f"Status changed to {enum_label(new_status)}.")
+
+
+UNASSIGNED = 0  # selectbox value for "nobody"
+
+
+def assignee_panel(lead: LeadDetail) -> None:
+    """Managers and above assign to anyone; an agent claims an unassigned lead or hands theirs back."""
+    current = lead.assigned_to.id if lead.assigned_to else None
+    if can(actor, Action.ASSIGN_LEADS):
+        team = {user.id: user.name for user in cached.assignees(actor)}
+        if current is not None and current not in team:
+            team[current] = lead.assigned_to.name if lead.assigned_to else "Former member"
+        options = [UNASSIGNED, *team]
+        choice = st.selectbox("Assigned to", options, index=options.index(current or UNASSIGNED),
+                              format_func=lambda uid: "Unassigned" if uid == UNASSIGNED else team[uid],
+                              key="lead_detail_assignee")
+        if st.button("Change assignee", key="lead_detail_change_assignee", icon=":material/assignment_ind:"):
+            target = None if choice == UNASSIGNED else int(choice)
+            if target == current:
+                st.info("The lead is already assigned that way.")
+            elif attempt(lambda: leads.assign_lead(actor, lead.id, target)) is not None:
+                saved(f"Lead assigned to {team[target]}." if target else "Lead returned to the pool.")
+    elif current is None:
+        st.caption("This lead is not assigned to anyone yet.")
+        if st.button("Assign to me", key="lead_detail_claim", icon=":material/front_hand:") and \
+                attempt(lambda: leads.assign_lead(actor, lead.id, actor.user_id)) is not None:
+            saved("The lead is now assigned to you.")
+    elif current == actor.user_id:
+        st.caption("This lead is assigned to you.")
+        if st.button("Return to the pool", key="lead_detail_release", icon=":material/undo:") and \
+                attempt(lambda: leads.assign_lead(actor, lead.id, None)) is not None:
+            saved("Lead returned to the pool.")
+    else:
+        st.caption("Only a manager can reassign this lead.")
 
 
 def note_form(lead: LeadDetail) -> None:
@@ -150,20 +188,37 @@ value.metric("Value", money(lead.value), border=True)
 assignee.metric("Assigned to", lead.assigned_to.name if lead.assigned_to else "Unassigned", border=True)
 contacted.metric("Last contact", relative_time(lead.last_contact_at), border=True)
 
-about, tags = st.columns([3, 2])
-with about:
-    components.contact_lines(lead)
-with tags:
-    components.tag_chips(lead.tags)
-
-history, actions = st.columns([3, 2], gap="large")
-with actions:
-    st.subheader("Status")
-    status_panel(lead)
+show_error()
+zone = user_zone(actor)
+overview_tab, timeline_tab, notes_tab, task_tab = st.tabs(
+    ["Overview", "Timeline", "Notes", "Tasks"], key="lead_detail_tabs")
+with overview_tab:
+    about, side = st.columns([3, 2], gap="large")
+    with about:
+        st.subheader("Contact")
+        components.contact_lines(lead)
+        st.subheader("Tags")
+        components.tag_chips(lead.tags)
+        with st.expander("Edit tags", icon=":material/sell:"):
+            tag_editor(actor, lead)
+        with st.expander("Edit details", icon=":material/edit:"):
+            edit_form(lead)
+    with side:
+        st.subheader("Status")
+        status_panel(lead)
+        st.subheader("Assignee")
+        assignee_panel(lead)
+with timeline_tab:
+    with st.expander("Log a call, meeting or showing", icon=":material/history_edu:"):
+        log_activity_form(actor, lead, zone)
+    kinds = {"activity": "Activities", "note": "Notes", "task": "Tasks", "message": "Messages"}
+    shown = st.pills("Show", list(kinds), format_func=kinds.__getitem__, selection_mode="multi",
+                     key="lead_detail_timeline_kinds", default=list(kinds))
+    components.timeline([entry for entry in lead.timeline if entry.kind in shown or entry.kind not in kinds])
+with notes_tab:
     st.subheader("Add a note")
     note_form(lead)
-    with st.expander("Edit details", icon=":material/edit:"):
-        edit_form(lead)
-with history:
-    st.subheader("Timeline")
-    components.timeline(lead.timeline)
+    st.subheader("Notes")
+    notes_list(actor, lead)
+with task_tab:
+    tasks_tab(actor, lead, zone)

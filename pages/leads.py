@@ -1,4 +1,5 @@
-"""Leads: search, filter, sort and page through the leads you may see; open one; add a new one."""
+"""Leads: search, filter, sort and page through the leads you may see; open one; add a new one;
+change, assign, tag or delete many at once (the picked rows, or every lead matching the filters)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 from crm.enums import LeadSource, LeadStatus, LeadType
 from crm.schemas.leads import LeadCreate, LeadFilter, LeadSort
 from crm.services import leads
-from crm.ui import cached, forms, session
+from crm.ui import bulk_actions, cached, forms, session
 from crm.ui.errors import attempt
 from crm.ui.format import count, enum_label
 from crm.ui.tables import lead_columns, leads_frame
@@ -17,6 +18,7 @@ PAGE_KEY = "leads_page"
 TABLE_VERSION_KEY = "leads_table_version"
 CREATED_KEY = "leads_created"
 RESET_NEW_FORM_KEY = "leads_new_reset"
+BULK_MODE_KEY = "leads_bulk_mode"
 NEW_FIELDS = ("first_name", "last_name", "email", "phone", "company", "lead_type", "source", "status",
               "value", "city", "state", "zip_code", "assigned_to_id")
 ANY, UNASSIGNED = "any", "unassigned"
@@ -35,6 +37,11 @@ def to_first_page() -> None:
 
 def step_page(delta: int) -> None:
     st.session_state[PAGE_KEY] = max(1, st.session_state.get(PAGE_KEY, 1) + delta)
+
+
+def new_table() -> None:
+    """A fresh table key: its row selection starts empty."""
+    st.session_state[TABLE_VERSION_KEY] = st.session_state.get(TABLE_VERSION_KEY, 0) + 1
 
 
 def open_lead(lead_id: int) -> None:
@@ -99,6 +106,10 @@ def new_lead_form() -> None:
 
 st.title("Leads")
 
+if bulk_notice := bulk_actions.take_notice():
+    st.toast(bulk_notice, icon=":material/check_circle:")
+    st.success(bulk_notice, icon=":material/check_circle:")
+
 if created := st.session_state.pop(CREATED_KEY, None):
     created_id, created_name = created
     st.toast(f"Lead {created_name} created", icon=":material/check_circle:")
@@ -144,12 +155,23 @@ last_row = first_row + len(result.items) - 1
 noun = "lead" if result.total == 1 else "leads"
 st.caption(f"{count(result.total)} {noun} · Showing {count(first_row)}–{count(last_row)} of {count(result.total)}")
 
-selection = st.dataframe(
-    leads_frame(result.items), key=f"leads_table_{st.session_state.get(TABLE_VERSION_KEY, 0)}",
-    on_select="rerun", selection_mode="single-row", hide_index=True, column_config=lead_columns(),
-)
-if selection.selection.rows:
-    open_lead(result.items[selection.selection.rows[0]].id)
+bulk_mode = st.toggle("Select leads for bulk actions", key=BULK_MODE_KEY, on_change=new_table,
+                      help="Tick rows to change, assign, tag or delete them together")
+table_key = f"leads_table_{st.session_state.get(TABLE_VERSION_KEY, 0)}"
+page_ids = [lead.id for lead in result.items]
+if bulk_mode:
+    st.dataframe(
+        leads_frame(result.items), key=table_key, selection_mode="multi-row", hide_index=True,
+        on_select=lambda: bulk_actions.sync_from_table(table_key, page_ids), column_config=lead_columns(),
+    )
+    bulk_actions.bulk_bar(actor, result.items, result.total, filters, team, on_done=new_table)
+else:
+    selection = st.dataframe(
+        leads_frame(result.items), key=table_key,
+        on_select="rerun", selection_mode="single-row", hide_index=True, column_config=lead_columns(),
+    )
+    if selection.selection.rows:
+        open_lead(result.items[selection.selection.rows[0]].id)
 
 names = {lead.id: lead.full_name for lead in result.items}
 pick, open_col, prev, page_no, nxt = st.columns([4, 1.4, 1.3, 1, 1.1], vertical_alignment="bottom")

@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from crm.api.errors import install_error_handlers
-from crm.api.routes import admin, auth, health, leads, teams
+from crm.api.routes import activities, admin, auth, health, leads, notes, tags, teams
 from crm.api.routes import settings as settings_routes
+from crm.api.routes import tasks as task_routes
 from crm.config import get_settings
 
 TITLE = "RealEstate Pro API"
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
-    for module in (health, auth, leads, teams, admin, settings_routes):
+    for module in (health, auth, leads, tags, notes, activities, teams, admin, settings_routes):
         app.include_router(module.router)
+    app.include_router(task_routes.router)
     return app

@@ -106,7 +106,7 @@ class LeadSummary(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    kind: str  # "activity" | "note"
+    kind: str  # "activity" | "note" | "task" | "message"
     type: ActivityType | None
     title: str
     body: str | None
@@ -119,6 +119,8 @@ class NoteOut(BaseModel):
     content: str
     author: str | None
     created_at: dt.datetime
+    author_id: int | None = None
+    updated_at: dt.datetime | None = None
 
 
 class LeadDetail(LeadSummary):
@@ -138,3 +140,46 @@ class NoteCreate(InputModel):
 
 class StatusChange(InputModel):
     status: LeadStatus
+
+
+class LeadAssign(InputModel):
+    user_id: int | None = None  # None: back to the unassigned pool
+
+
+class LeadSelection(InputModel):
+    """Which leads a bulk action touches: explicit ids, or the whole filtered view (never both)."""
+
+    ids: list[int] | None = Field(default=None, min_length=1, max_length=1000)
+    filter: LeadFilter | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LeadSelection:
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("give either ids or filter (exactly one)")
+        return self
+
+
+class LeadBulkChanges(InputModel):
+    status: LeadStatus | None = None
+    source: LeadSource | None = None
+    lead_type: LeadType | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> LeadBulkChanges:
+        if self.status is None and self.source is None and self.lead_type is None:
+            raise ValueError("change at least one of status, source, lead_type")
+        return self
+
+
+class BulkUpdate(InputModel):
+    selection: LeadSelection
+    changes: LeadBulkChanges
+
+
+class BulkAssign(InputModel):
+    selection: LeadSelection
+    user_id: int | None = None
+
+
+class BulkResult(BaseModel):
+    count: int

@@ -1,23 +1,53 @@
-"""Lead use cases: list, read, create, update, change status, add a note."""
+"""Lead use cases: list, read, create, update, delete, change status, assign, bulk actions, notes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from crm.db import SessionFactory, transaction
-from crm.enums import ActivityType, LeadStatus
-from crm.errors import Conflict, ValidationFailed
-from crm.orm import Activity, Lead, Note, Tag, TeamMember, User, lead_tags
+from crm.enums import ActivityType, LeadStatus, NotificationType, TaskStatus
+from crm.errors import Conflict, NotFound, ValidationFailed
+from crm.orm import (
+    Activity,
+    DomainEvent,
+    Lead,
+    Message,
+    Note,
+    Notification,
+    Tag,
+    Task,
+    TeamMember,
+    User,
+    lead_tags,
+)
+from crm.orm.base import UTCDateTime
 from crm.schemas.common import Actor, Page
 from crm.schemas.leads import (
+    BulkResult,
+    LeadBulkChanges,
     LeadCreate,
     LeadDetail,
     LeadFilter,
+    LeadSelection,
     LeadSort,
     LeadSummary,
     LeadUpdate,
@@ -142,6 +172,10 @@ def change_lead_status(
                          resource_id=lead.id, changes={"status": {"from": old.value, "to": status.value}})
             emit_event(session, actor, type="lead.status_changed", resource="lead", resource_id=lead.id,
                        payload={"lead_id": lead.id, "from": old.value, "to": status.value})
+            _notify(session, actor, lead.assigned_to_id, NotificationType.LEAD_STATUS_CHANGED, lead,
+                    title=f"{_name(lead)} is now {status.value.title()}",
+                    message=f"{actor.name or 'A teammate'} moved {_name(lead)} from {old.value.title()} "
+                            f"to {status.value.title()}.")
             session.flush()
         return _detail(session, lead)
 
@@ -187,8 +221,96 @@ def assign_lead(
                          changes={"assigned_to_id": {"from": old, "to": user_id}})
             emit_event(session, actor, type="lead.assigned", resource="lead", resource_id=lead.id,
                        payload={"lead_id": lead.id, "from": old, "to": user_id})
+            _notify(session, actor, user_id, NotificationType.LEAD_ASSIGNED, lead,
+                    title=f"New lead: {_name(lead)}",
+                    message=f"{actor.name or 'A teammate'} assigned {_name(lead)} to you.")
             session.flush()
         return _detail(session, lead)
+
+
+def delete_lead(actor: Actor, lead_id: int, *, sessions: SessionFactory | None = None) -> None:
+    """Delete a lead with its notes, tags, activities and tasks (DELETE_LEADS: managers and above)."""
+    require(actor, Action.DELETE_LEADS)
+    with transaction(sessions) as session:
+        lead = load_lead(session, actor, lead_id, for_update=True)
+        record_audit(session, actor=actor, action="lead.delete", resource="lead", resource_id=lead.id,
+                     changes={"name": _name(lead), "email": lead.email})
+        emit_event(session, actor, type="lead.deleted", resource="lead", resource_id=lead.id,
+                   payload={"lead_id": lead.id})
+        session.delete(lead)
+
+
+def bulk_update(
+    actor: Actor, selection: LeadSelection, changes: LeadBulkChanges, *, sessions: SessionFactory | None = None
+) -> BulkResult:
+    """Set status/source/type on every selected lead the actor may see, in a few set-based statements."""
+    require(actor, Action.EDIT_LEADS)
+    values = changes.model_dump(exclude_none=True)
+    with transaction(sessions) as session:
+        scope = _selection_scope(session, actor, selection)
+        now = dt.datetime.now(dt.UTC)
+        if changes.status is not None:
+            moving = [*scope, Lead.status != changes.status]
+            _insert_status_rows(session, actor, moving, changes.status, now)
+            values["won_at"] = now if changes.status is LeadStatus.WON else None
+        count = _update(session, scope, values)
+        record_audit(session, actor=actor, action="lead.bulk_update", resource="lead",
+                     changes={"count": count, **{k: jsonable(v) for k, v in changes.model_dump(exclude_none=True).items()},
+                              "selection": selection.model_dump(mode="json", exclude_none=True)})
+        emit_event(session, actor, type="lead.bulk_updated", resource="lead", resource_id="bulk",
+                   payload={"count": count, **changes.model_dump(mode="json", exclude_none=True)})
+    return BulkResult(count=count)
+
+
+def bulk_assign(
+    actor: Actor, selection: LeadSelection, user_id: int | None, *, sessions: SessionFactory | None = None
+) -> BulkResult:
+    """Assign every selected lead to `user_id` (None: back to the pool); needs ASSIGN_LEADS."""
+    require(actor, Action.ASSIGN_LEADS)
+    with transaction(sessions) as session:
+        scope = _selection_scope(session, actor, selection)
+        if user_id is not None:
+            require_team_member(session, actor, user_id)
+        moving = [*scope, Lead.assigned_to_id.is_(None) if user_id is None
+                  else or_(Lead.assigned_to_id.is_(None), Lead.assigned_to_id != user_id)]
+        now = dt.datetime.now(dt.UTC)
+        payload = _json_object(session, "lead_id", Lead.id, "from", Lead.assigned_to_id,
+                               "to", cast(literal(user_id), BigInteger), "bulk", cast(literal(True), Boolean))
+        session.execute(insert(Activity).from_select(
+            ["team_id", "lead_id", "user_id", "type", "title", "metadata", "created_at"],
+            select(Lead.team_id, Lead.id, literal(actor.user_id), literal(ActivityType.LEAD_ASSIGNED.value),
+                   literal("Lead assigned" if user_id else "Lead returned to the pool"), payload,
+                   literal(now, UTCDateTime())).where(*moving),
+        ))
+        _insert_events(session, actor, moving, "lead.assigned", payload, now)
+        count = _update(session, scope, {"assigned_to_id": user_id})
+        if user_id is not None and user_id != actor.user_id and count:
+            session.add(Notification(
+                user_id=user_id, team_id=actor.team_id, type=NotificationType.LEAD_ASSIGNED,
+                title=f"{count} lead{'s' if count != 1 else ''} assigned to you",
+                message=f"{actor.name or 'A teammate'} assigned {count} lead{'s' if count != 1 else ''} to you.",
+                metadata_={"count": count},
+            ))
+        record_audit(session, actor=actor, action="lead.bulk_assign", resource="lead",
+                     changes={"count": count, "assigned_to_id": user_id,
+                              "selection": selection.model_dump(mode="json", exclude_none=True)})
+        emit_event(session, actor, type="lead.bulk_assigned", resource="lead", resource_id="bulk",
+                   payload={"count": count, "to": user_id})
+    return BulkResult(count=count)
+
+
+def bulk_delete(actor: Actor, selection: LeadSelection, *, sessions: SessionFactory | None = None) -> BulkResult:
+    """Delete every selected lead the actor may see (BULK_DELETE: owners and admins)."""
+    require(actor, Action.BULK_DELETE)
+    with transaction(sessions) as session:
+        scope = _selection_scope(session, actor, selection)
+        result = session.execute(delete(Lead).where(*scope).execution_options(synchronize_session=False))
+        count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        record_audit(session, actor=actor, action="lead.bulk_delete", resource="lead",
+                     changes={"count": count, "selection": selection.model_dump(mode="json", exclude_none=True)})
+        emit_event(session, actor, type="lead.bulk_deleted", resource="lead", resource_id="bulk",
+                   payload={"count": count})
+    return BulkResult(count=count)
 
 
 def list_assignees(actor: Actor, *, sessions: SessionFactory | None = None) -> list[UserRef]:
@@ -228,6 +350,74 @@ def _filter_clauses(actor: Actor, f: LeadFilter) -> list[Any]:
         clauses.append(Lead.assigned_to_id == f.assigned_to_id)
     return clauses
 
+
+
+def _selection_scope(session: Session, actor: Actor, selection: LeadSelection) -> list[Any]:
+    """WHERE clauses of the selected leads, always inside the actor's visible leads.
+
+    Explicit ids must all be visible (else NotFound, like a single foreign id); a filter means
+    the whole filtered view and stays in SQL however many rows it matches.
+    """
+    if selection.filter is not None:
+        return _filter_clauses(actor, selection.filter)
+    ids = sorted(set(selection.ids or []))
+    clauses: list[Any] = [visible_leads(actor), Lead.id.in_(ids)]
+    found = session.scalar(select(func.count()).select_from(Lead).where(*clauses)) or 0
+    if found != len(ids):
+        raise NotFound("Some of the selected leads were not found.")
+    return clauses
+
+
+def _update(session: Session, scope: list[Any], values: dict[str, Any]) -> int:
+    values = {**values, "updated_at": dt.datetime.now(dt.UTC)}
+    result = session.execute(update(Lead).where(*scope).values(**values)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _json_object(session: Session, *pairs: Any) -> ColumnElement[Any]:
+    """A JSON object built by the database from key/column pairs (SQLite and PostgreSQL)."""
+    # Typed casts: PostgreSQL cannot infer the type of a bare parameter passed to a variadic function.
+    args = [cast(literal(p), String) if isinstance(p, str) else p for p in pairs]
+    if session.get_bind().dialect.name == "postgresql":
+        return func.jsonb_build_object(*args)
+    return func.json_object(*args)
+
+
+def _insert_status_rows(session: Session, actor: Actor, where: list[Any], status: LeadStatus,
+                        now: dt.datetime) -> None:
+    """One STATUS_CHANGED activity and one lead.status_changed event per moving lead (INSERT … SELECT)."""
+    payload = _json_object(session, "lead_id", Lead.id, "from", Lead.status,
+                           "to", cast(literal(status.value), String), "bulk", cast(literal(True), Boolean))
+    session.execute(insert(Activity).from_select(
+        ["team_id", "lead_id", "user_id", "type", "title", "metadata", "created_at"],
+        select(Lead.team_id, Lead.id, literal(actor.user_id), literal(ActivityType.STATUS_CHANGED.value),
+               literal(f"Status changed to {status.value.title()}"), payload,
+               literal(now, UTCDateTime())).where(*where),
+    ))
+    _insert_events(session, actor, where, "lead.status_changed", payload, now)
+
+
+def _insert_events(session: Session, actor: Actor, where: list[Any], type_: str, payload: Any,
+                   now: dt.datetime) -> None:
+    session.execute(insert(DomainEvent).from_select(
+        ["team_id", "actor_id", "type", "resource", "resource_id", "payload", "created_at"],
+        select(Lead.team_id, literal(actor.user_id), literal(type_), literal("lead"), cast(Lead.id, String),
+               payload, literal(now, UTCDateTime())).where(*where),
+    ))
+
+
+def _notify(session: Session, actor: Actor, user_id: int | None, type_: NotificationType, lead: Lead, *,
+            title: str, message: str) -> None:
+    """Tell the lead's agent what happened to it — never the person who did it."""
+    if user_id is None or user_id == actor.user_id:
+        return
+    session.add(Notification(user_id=user_id, team_id=actor.team_id, type=type_, title=title[:300],
+                             message=message, action_text="Open lead", metadata_={"lead_id": lead.id}))
+
+
+def _name(lead: Lead) -> str:
+    return f"{lead.first_name} {lead.last_name}".strip()
 
 def _ensure_email_free(session: Session, team_id: int, email: str | None) -> None:
     if email and session.scalar(select(Lead.id).where(Lead.team_id == team_id, Lead.email == email)):
@@ -271,7 +461,17 @@ def _detail(session: Session, lead: Lead) -> LeadDetail:
         .where(Note.lead_id == lead.id)
         .order_by(Note.created_at.desc(), Note.id.desc()).limit(TIMELINE_LIMIT)
     ).all()
-    timeline = [
+    tasks = session.execute(
+        select(Task, author.name).outerjoin(author, author.id == Task.assigned_to_id)
+        .where(Task.lead_id == lead.id).order_by(Task.due_date.desc(), Task.id.desc()).limit(TIMELINE_LIMIT)
+    ).all()
+    messages = session.execute(
+        select(Message, author.name).outerjoin(author, author.id == Message.user_id)
+        .where(Message.lead_id == lead.id)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(TIMELINE_LIMIT)
+    ).all()
+    timeline = [_task_entry(t, name) for t, name in tasks] + [_message_entry(m, name) for m, name in messages]
+    timeline += [
         TimelineEntry(kind="activity", type=a.type, title=a.title, body=a.description, author=name,
                       at=a.created_at) for a, name in activities
     ] + [
@@ -286,3 +486,20 @@ def _detail(session: Session, lead: Lead) -> LeadDetail:
         timeline=timeline[:TIMELINE_LIMIT],
     )
 
+
+
+def _task_entry(task: Task, assignee: str | None) -> TimelineEntry:
+    # A done task sits where it was completed; an open one where it is due (upcoming ones on top).
+    if task.status is TaskStatus.COMPLETED and task.completed_at is not None:
+        return TimelineEntry(kind="task", type=None, title=f"Task completed: {task.title}", body=task.description,
+                             author=assignee, at=task.completed_at)
+    label = "Task cancelled" if task.status is TaskStatus.CANCELLED else "Task due"
+    return TimelineEntry(kind="task", type=None, title=f"{label}: {task.title}", body=task.description,
+                         author=assignee, at=task.due_date)
+
+
+def _message_entry(message: Message, sender: str | None) -> TimelineEntry:
+    verb = "received" if message.direction.value == "INBOUND" else "sent"
+    title = f"{message.type.value.title()} {verb}" + (f": {message.subject}" if message.subject else "")
+    return TimelineEntry(kind="message", type=None, title=title, body=message.body[:1000], author=sender,
+                         at=message.created_at)

@@ -44,6 +44,7 @@ ACTIVITY_ICONS: dict[ActivityType, str] = {
 }
 NOTE_ICON = ":material/sticky_note_2:"
 DEFAULT_ICON = ":material/history:"
+KIND_ICONS = {"task": ":material/task_alt:", "message": ":material/forum:"}
 
 
 def status_badge(status: LeadStatus) -> None:
@@ -86,6 +87,8 @@ def timeline(entries: list[TimelineEntry]) -> None:
     for entry in entries:
         if entry.kind == "note":
             icon = NOTE_ICON
+        elif entry.kind in KIND_ICONS:
+            icon = KIND_ICONS[entry.kind]
         else:
             icon = ACTIVITY_ICONS.get(entry.type, DEFAULT_ICON) if entry.type else DEFAULT_ICON
         with st.container(border=True):

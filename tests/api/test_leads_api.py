@@ -177,3 +177,74 @@ def test_member_creating_a_lead_gets_it_assigned_to_themselves(client: TestClien
     resp = client.post("/api/leads", headers=login(ava), json={"first_name": "Walk", "phone": "415-555-2671"})
     assert resp.status_code == 201
     assert resp.json()["assigned_to"] == {"id": ava.user_id, "name": "Ava"}
+
+
+def test_update_status_assign_and_delete_a_lead(client: TestClient, login: Login) -> None:
+    team = make_team()
+    owner = make_member(team, TeamRole.OWNER)
+    ava = make_member(team, TeamRole.MEMBER, name="Ava")
+    lead = make_lead(owner)
+    headers = login(owner)
+    put = client.put(f"/api/leads/{lead.id}", headers=headers, json={"city": "Austin"})
+    assert (put.status_code, put.json()["city"]) == (200, "Austin")
+    status = client.patch(f"/api/leads/{lead.id}/status", headers=headers, json={"status": "QUALIFIED"})
+    assert (status.status_code, status.json()["status"]) == (200, "QUALIFIED")
+    assign = client.patch(f"/api/leads/{lead.id}/assign", headers=headers, json={"user_id": ava.user_id})
+    assert assign.json()["assigned_to"] == {"id": ava.user_id, "name": "Ava"}
+    assert client.delete(f"/api/leads/{lead.id}", headers=login(ava)).status_code == 403
+    assert client.delete(f"/api/leads/{lead.id}", headers=headers).status_code == 204
+    assert client.get(f"/api/leads/{lead.id}", headers=headers).status_code == 404
+
+
+def test_bulk_routes_over_ids_and_over_a_filter(client: TestClient, login: Login) -> None:
+    team = make_team()
+    owner = make_member(team, TeamRole.OWNER)
+    ava = make_member(team, TeamRole.MEMBER)
+    zillow = [make_lead(owner, source=LeadSource.ZILLOW) for _ in range(3)]
+    site = make_lead(owner, source=LeadSource.WEBSITE)
+    headers = login(owner)
+    updated = client.post("/api/leads/bulk/update", headers=headers, json={
+        "selection": {"filter": {"sources": ["ZILLOW"]}}, "changes": {"status": "CONTACTED"}})
+    assert updated.json() == {"count": 3}
+    assert leads.get_lead(owner, site.id).status is LeadStatus.NEW
+    assigned = client.post("/api/leads/bulk/assign", headers=headers, json={
+        "selection": {"ids": [zillow[0].id, site.id]}, "user_id": ava.user_id})
+    assert assigned.json() == {"count": 2}
+    assert client.post("/api/leads/bulk/delete", headers=login(ava), json={"ids": [site.id]}).status_code == 403
+    deleted = client.post("/api/leads/bulk/delete", headers=headers, json={"filter": {"statuses": ["CONTACTED"]}})
+    assert deleted.json() == {"count": 3}
+    assert [i["id"] for i in client.get("/api/leads", headers=headers).json()["items"]] == [site.id]
+
+
+def test_bulk_selection_must_be_ids_or_filter(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    lead = make_lead(owner)
+    resp = client.post("/api/leads/bulk/delete", headers=login(owner), json={"ids": [lead.id], "filter": {}})
+    assert resp.status_code == 422
+    empty = client.post("/api/leads/bulk/update", headers=login(owner),
+                        json={"selection": {"ids": [lead.id]}, "changes": {}})
+    assert empty.status_code == 422
+
+
+def test_foreign_ids_answer_404_on_every_lead_write(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    lead = make_lead(owner)
+    stranger = make_member(make_team(), TeamRole.OWNER)
+    headers = login(stranger)
+    calls = [
+        ("PUT", f"/api/leads/{lead.id}", {"city": "Austin"}),
+        ("DELETE", f"/api/leads/{lead.id}", None),
+        ("PATCH", f"/api/leads/{lead.id}/status", {"status": "WON"}),
+        ("PATCH", f"/api/leads/{lead.id}/assign", {"user_id": stranger.user_id}),
+        ("POST", "/api/leads/bulk/update", {"selection": {"ids": [lead.id]}, "changes": {"status": "WON"}}),
+        ("POST", "/api/leads/bulk/assign", {"selection": {"ids": [lead.id]}, "user_id": None}),
+        ("POST", "/api/leads/bulk/delete", {"ids": [lead.id]}),
+        ("POST", f"/api/leads/{lead.id}/tags", {"names": ["Hot"]}),
+    ]
+    for method, url, body in calls:
+        resp = client.request(method, url, headers=headers, json=body)
+        assert (resp.status_code, resp.json()["error"]["code"]) == (404, "not_found"), f"{method} {url}"
+    filtered = client.post("/api/leads/bulk/update", headers=headers,
+                           json={"selection": {"filter": {}}, "changes": {"status": "WON"}})
+    assert filtered.json() == {"count": 0}
+    assert leads.get_lead(owner, lead.id).status is LeadStatus.NEW

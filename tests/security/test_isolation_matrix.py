@@ -31,22 +31,28 @@ from fastapi.testclient import TestClient
 
 import crm.services
 from crm.db import transaction
-from crm.enums import LeadStatus, ProviderName, TeamRole
+from crm.enums import ActivityType, LeadStatus, ProviderName, TeamRole
 from crm.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from crm.orm import Activity, Note, Tag
+from crm.schemas.activities import ActivityCreate, ActivityFilter
 from crm.schemas.admin import AuditFilter, UserFilter
 from crm.schemas.common import Actor
-from crm.schemas.leads import LeadCreate, LeadFilter, LeadUpdate, NoteCreate
+from crm.schemas.leads import LeadBulkChanges, LeadCreate, LeadFilter, LeadSelection, LeadUpdate, NoteCreate
 from crm.schemas.profile import ProfileUpdate
 from crm.schemas.secrets import ProviderKeyInput
+from crm.schemas.tags import TagAssign, TagCreate, TagUpdate
 from crm.schemas.teams import InviteInput, TeamCreate, TeamUpdate
 from crm.services import (
+    activities,
     admin,
     analytics,
     auth,
     dashboard,
     leads,
+    notes,
     profile,
     secrets,
+    tags,
     teams,
     two_factor,
 )
@@ -174,6 +180,57 @@ USER_SCOPE = "no team resource id: acts on the actor's own user only"
 TEAM_SCOPE = "no resource id: acts on the actor's current team only (membership checked by auth.get_actor)"
 LIST_SCOPE = "list: filtered to the actor's team; `check` proves no foreign row leaks"
 
+# --- leads, tags, notes, activities (issue 4): resources the World does not hold, made per call ---
+_RESOURCE_SEQ = iter(range(1, 10**9))
+MANAGERS_UP = by_action(Action.VIEW_ALL_TEAM_DATA)  # OWNER, ADMIN, MANAGER
+
+
+def _tag(s: Side) -> int:
+    with transaction() as session:
+        tag = Tag(team_id=s.team_id, name=f"{s.team_name} tag {next(_RESOURCE_SEQ)}")
+        session.add(tag)
+        session.flush()
+        return tag.id
+
+
+def _note(s: Side) -> int:
+    """A note by the side's OWNER: other agents may not change it, managers may."""
+    with transaction() as session:
+        note = Note(team_id=s.team_id, lead_id=s.lead_id, author_id=s.owner.user_id, content="Owner's note")
+        session.add(note)
+        session.flush()
+        return note.id
+
+
+def _activity(s: Side) -> int:
+    with transaction() as session:
+        activity = Activity(team_id=s.team_id, lead_id=s.lead_id, user_id=s.owner.user_id,
+                            type=ActivityType.CALL_MADE, title="Matrix call")
+        session.add(activity)
+        session.flush()
+        return activity.id
+
+
+def _only_own_tags(w: World, _a: Actor, rows: Any) -> None:
+    assert rows and all(t.name.startswith(w.own.team_name) for t in rows)
+
+
+def _only_own_activities(w: World, _a: Actor, page: Any) -> None:
+    assert page.items and {i.lead_id for i in page.items} == {w.own.lead_id}
+
+
+def _one_touched(_w: World, _a: Actor, result: Any) -> None:
+    assert result.count == 1
+
+
+def _one_lead_ids(s: Side) -> LeadSelection:
+    return LeadSelection(ids=[s.lead_id])
+
+
+# Path placeholders beyond the World's own ids: each builds a fresh resource on the given side.
+PATH_IDS: dict[str, Callable[[Side], int]] = {"tag_id": _tag, "note_id": _note, "activity_id": _activity}
+
+
 SERVICES: dict[str, Svc] = {
     # leads
     "leads.list_leads": Svc(lambda w, a, s: leads.list_leads(a, LeadFilter()), foreign=None, scope=LIST_SCOPE,
@@ -191,6 +248,38 @@ SERVICES: dict[str, Svc] = {
                              permission_first=False),
     "leads.list_assignees": Svc(lambda w, a, s: leads.list_assignees(a), foreign=None, scope=LIST_SCOPE,
                                 check=_no_foreign_users),
+    "leads.delete_lead": Svc(lambda w, a, s: leads.delete_lead(a, s.lead_id), allowed=by_action(Action.DELETE_LEADS)),
+    # Bulk by ids: every id must be visible, so a foreign id is NotFound (the role check comes first).
+    "leads.bulk_update": Svc(lambda w, a, s: leads.bulk_update(a, _one_lead_ids(s),
+                                                               LeadBulkChanges(status=LeadStatus.CONTACTED)),
+                             check=_one_touched),
+    "leads.bulk_assign": Svc(lambda w, a, s: leads.bulk_assign(a, _one_lead_ids(s), s.target.user_id),
+                             allowed=ASSIGN, check=_one_touched),
+    "leads.bulk_delete": Svc(lambda w, a, s: leads.bulk_delete(a, _one_lead_ids(s)),
+                             allowed=by_action(Action.BULK_DELETE), check=_one_touched),
+    # tags
+    "tags.list_tags": Svc(lambda w, a, s: (_tag(w.own), _tag(w.foreign), tags.list_tags(a))[-1], foreign=None,
+                          scope=LIST_SCOPE, check=_only_own_tags),
+    "tags.create_tag": Svc(lambda w, a, s: tags.create_tag(a, TagCreate(name="Hot", color="#FF0000")), foreign=None,
+                           scope=TEAM_SCOPE),
+    "tags.update_tag": Svc(lambda w, a, s: tags.update_tag(a, _tag(s), TagUpdate(color="#00FF00")),
+                           allowed=MANAGERS_UP),
+    "tags.delete_tag": Svc(lambda w, a, s: tags.delete_tag(a, _tag(s)), allowed=MANAGERS_UP),
+    "tags.add_tags_to_lead": Svc(lambda w, a, s: tags.add_tags_to_lead(a, s.lead_id, TagAssign(tag_ids=[_tag(s)]))),
+    "tags.remove_tag_from_lead": Svc(lambda w, a, s: tags.remove_tag_from_lead(a, s.lead_id, _tag(s))),
+    # notes: the author or MANAGER+ may change one; the note is loaded first, so a foreign id is 404 for all
+    "notes.list_notes": Svc(lambda w, a, s: notes.list_notes(a, s.lead_id)),
+    "notes.update_note": Svc(lambda w, a, s: notes.update_note(a, _note(s), NoteCreate(content="Edited")),
+                             allowed=MANAGERS_UP, permission_first=False),
+    "notes.delete_note": Svc(lambda w, a, s: notes.delete_note(a, _note(s)), allowed=MANAGERS_UP,
+                             permission_first=False),
+    # activities
+    "activities.list_activities": Svc(
+        lambda w, a, s: (_activity(w.own), _activity(w.foreign), activities.list_activities(a, ActivityFilter()))[-1],
+        foreign=None, scope=LIST_SCOPE, check=_only_own_activities),
+    "activities.get_activity": Svc(lambda w, a, s: activities.get_activity(a, _activity(s))),
+    "activities.log_activity": Svc(lambda w, a, s: activities.log_activity(
+        a, ActivityCreate(lead_id=s.lead_id, type=ActivityType.CALL_MADE, title="Called"))),
     # dashboards and analytics
     "dashboard.get_overview": Svc(lambda w, a, s: dashboard.get_overview(a), foreign=None, scope=LIST_SCOPE,
                                   check=_one_lead),
@@ -265,6 +354,9 @@ SERVICES: dict[str, Svc] = {
                                  scope=LIST_SCOPE, allowed=by_action(Action.VIEW_AUDIT_LOG) | {SYSADMIN},
                                  check=_audit_scope),
 }
+from tests.security.registry_tasks import SERVICES_TASKS, task_path_id  # noqa: E402,I001
+SERVICES.update(SERVICES_TASKS)
+PATH_IDS["task_id"] = task_path_id
 
 # Public actor-first functions that are authorization helpers, not use cases.
 SERVICE_HELPERS = {
@@ -419,6 +511,33 @@ API: dict[str, Api] = {
                            body=lambda w, s, a: {"first_name": "Api", "phone": "+14155550101",
                                                  "assigned_to_id": s.target.user_id}),
     "GET /api/leads/{lead_id}": Api(resource_ids=True),
+    "PUT /api/leads/{lead_id}": Api(resource_ids=True, body=lambda w, s, a: {"city": "Austin"}),
+    "DELETE /api/leads/{lead_id}": Api(ok=204, allowed=by_action(Action.DELETE_LEADS), resource_ids=True),
+    "PATCH /api/leads/{lead_id}/status": Api(resource_ids=True, body=lambda w, s, a: {"status": "CONTACTED"}),
+    "PATCH /api/leads/{lead_id}/assign": Api(allowed=ASSIGN, resource_ids=True, permission_first=False,
+                                             body=lambda w, s, a: {"user_id": s.target.user_id}),
+    "POST /api/leads/bulk/update": Api(resource_ids=True, body=lambda w, s, a: {
+        "selection": {"ids": [s.lead_id]}, "changes": {"status": "CONTACTED"}}),
+    "POST /api/leads/bulk/assign": Api(allowed=ASSIGN, resource_ids=True, body=lambda w, s, a: {
+        "selection": {"ids": [s.lead_id]}, "user_id": s.target.user_id}),
+    "POST /api/leads/bulk/delete": Api(allowed=by_action(Action.BULK_DELETE), resource_ids=True,
+                                       body=lambda w, s, a: {"ids": [s.lead_id]}),
+    "POST /api/leads/{lead_id}/tags": Api(resource_ids=True, body=lambda w, s, a: {"tag_ids": [_tag(s)]}),
+    "DELETE /api/leads/{lead_id}/tags/{tag_id}": Api(ok=204, resource_ids=True),
+    "GET /api/tags": Api(),
+    "POST /api/tags": Api(ok=201, body=lambda w, s, a: {"name": "Api tag", "color": "#123456"}),
+    "PUT /api/tags/{tag_id}": Api(allowed=MANAGERS_UP, resource_ids=True, body=lambda w, s, a: {"color": "#654321"}),
+    "DELETE /api/tags/{tag_id}": Api(ok=204, allowed=MANAGERS_UP, resource_ids=True),
+    "GET /api/leads/{lead_id}/notes": Api(resource_ids=True),
+    "POST /api/leads/{lead_id}/notes": Api(ok=201, resource_ids=True, body=lambda w, s, a: {"content": "Api note"}),
+    "PUT /api/notes/{note_id}": Api(allowed=MANAGERS_UP, resource_ids=True, permission_first=False,
+                                    body=lambda w, s, a: {"content": "Edited"}),
+    "DELETE /api/notes/{note_id}": Api(ok=204, allowed=MANAGERS_UP, resource_ids=True, permission_first=False),
+    "GET /api/activities": Api(),
+    "POST /api/activities": Api(ok=201, resource_ids=True, body=lambda w, s, a: {
+        "lead_id": s.lead_id, "type": "CALL_MADE", "title": "Called"}),
+    "GET /api/activities/{activity_id}": Api(resource_ids=True),
+    "GET /api/leads/{lead_id}/activities": Api(resource_ids=True),
     "GET /api/teams": Api(),
     "POST /api/teams": Api(ok=201, body=lambda w, s, a: {"name": "Api Team"}),
     "GET /api/teams/{team_id}": Api(allowed=by_action(Action.VIEW_MEMBERS)),
@@ -448,6 +567,8 @@ API: dict[str, Api] = {
     "PATCH /api/admin/users/{user_id}/deactivate": Api(allowed=frozenset({SYSADMIN}), sensitive=True),
     "GET /api/admin/audit-logs": Api(allowed=by_action(Action.VIEW_AUDIT_LOG) | {SYSADMIN}, sensitive=True),
 }
+from tests.security.registry_tasks import API_TASKS  # noqa: E402,I001
+API.update(API_TASKS)
 
 
 def discover_routes(app: Any) -> set[str]:
@@ -492,8 +613,9 @@ def test_route_discovery_finds_a_known_route_and_reports_a_new_one() -> None:
 
 
 def _url(template: str, w: World, team: Side, ids: Side) -> str:
+    extra = {name: make(ids) for name, make in PATH_IDS.items() if f"{{{name}}}" in template}
     return template.format(team_id=team.team_id, lead_id=ids.lead_id, user_id=ids.target.user_id,
-                           invitation_id=ids.invitation_id, provider=ProviderName.OPENAI.value)
+                           invitation_id=ids.invitation_id, provider=ProviderName.OPENAI.value, **extra)
 
 
 def _request(client: TestClient, key: str, entry: Api, w: World, actor: Actor, token: str, *, team: Side,

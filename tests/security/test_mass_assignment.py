@@ -21,7 +21,7 @@ from crm.schemas.common import InputModel
 from crm.schemas.leads import LeadCreate, LeadUpdate
 from crm.schemas.teams import InviteInput, TeamCreate, TeamUpdate
 from crm.services import auth
-from tests.security.test_isolation_matrix import API
+from tests.security.test_isolation_matrix import API, _url
 from tests.security.world import World, build_world
 
 # Field names that could move data across teams or grant a privilege if taken at face value.
@@ -38,7 +38,13 @@ GUARDED = {
     "InviteInput.role": "only an OWNER may invite an ADMIN or OWNER (teams._require_may_grant)",
     "RoleChange.role": "CHANGE_ROLES; only an OWNER may touch or grant ADMIN/OWNER; last owner kept",
     "TransferInput.user_id": "TRANSFER_OWNERSHIP (OWNER); must be a member of the actor's team (404)",
+    "LeadAssign.user_id": "assign_lead: ASSIGN_LEADS unless claiming/releasing for yourself; team member (404)",
+    "BulkAssign.user_id": "bulk_assign: ASSIGN_LEADS; must be a member of the actor's team (404)",
+    "ActivityFilter.lead_id": "a read filter: the lead is loaded through visible_leads(actor) (404)",
+    "ActivityCreate.lead_id": "log_activity loads the lead through visible_leads(actor) (404)",
 }
+from tests.security.registry_tasks import GUARDED_TASKS  # noqa: E402,I001
+GUARDED.update(GUARDED_TASKS)
 
 
 def _schema_modules() -> None:
@@ -131,8 +137,7 @@ def test_api_refuses_smuggled_ids_and_flags(client: TestClient, key: str) -> Non
     actor = w.actors["OWNER"]
     token = auth.issue_tokens(actor).access_token
     method, template = key.split(" ", 1)
-    path = template.format(team_id=w.own.team_id, lead_id=w.own.lead_id, user_id=w.own.target.user_id,
-                           invitation_id=w.own.invitation_id)
+    path = _url(template, w, w.own, w.own)
     entry = API[key]
     for name, value in SMUGGLED.items():
         value = {"foreign_team": w.foreign.team_id, "foreign_owner": w.foreign.owner.user_id}.get(value, value)

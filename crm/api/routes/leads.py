@@ -1,4 +1,4 @@
-"""Leads: list (filtered, sorted, paginated), create, read."""
+"""Leads: list, create, read, update, delete, status, assignment, bulk actions and tags."""
 
 from __future__ import annotations
 
@@ -12,8 +12,22 @@ from crm.api.errors import as_request_validation_error
 from crm.api.schemas import error_responses
 from crm.enums import LeadSource, LeadStatus
 from crm.schemas.common import Page
-from crm.schemas.leads import LeadCreate, LeadDetail, LeadFilter, LeadSort, LeadSummary
-from crm.services import leads
+from crm.schemas.leads import (
+    BulkAssign,
+    BulkResult,
+    BulkUpdate,
+    LeadAssign,
+    LeadCreate,
+    LeadDetail,
+    LeadFilter,
+    LeadSelection,
+    LeadSort,
+    LeadSummary,
+    LeadUpdate,
+    StatusChange,
+)
+from crm.schemas.tags import TagAssign
+from crm.services import leads, tags
 
 router = APIRouter(prefix="/api/leads", tags=["leads"])
 
@@ -57,3 +71,60 @@ def create_lead(actor: CurrentActor, data: LeadCreate, response: Response) -> Le
 def get_lead(actor: CurrentActor, lead_id: int) -> LeadDetail:
     """A lead with its tags and timeline; ids you may not see answer 404."""
     return leads.get_lead(actor, lead_id)
+
+
+# The bulk routes come before "/{lead_id}" ones only for readability: their methods differ anyway.
+@router.post("/bulk/update", response_model=BulkResult, responses=error_responses(401, 403, 404, 422))
+def bulk_update(actor: CurrentActor, data: BulkUpdate) -> BulkResult:
+    """Change status, source or type of the selected leads (ids, or every lead matching a filter)."""
+    return leads.bulk_update(actor, data.selection, data.changes)
+
+
+@router.post("/bulk/assign", response_model=BulkResult, responses=error_responses(401, 403, 404, 422))
+def bulk_assign(actor: CurrentActor, data: BulkAssign) -> BulkResult:
+    """Assign the selected leads to a team member (`user_id: null` returns them to the pool)."""
+    return leads.bulk_assign(actor, data.selection, data.user_id)
+
+
+@router.post("/bulk/delete", response_model=BulkResult, responses=error_responses(401, 403, 404, 422))
+def bulk_delete(actor: CurrentActor, data: LeadSelection) -> BulkResult:
+    """Delete the selected leads (owners and admins)."""
+    return leads.bulk_delete(actor, data)
+
+
+@router.put("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 409, 422))
+def update_lead(actor: CurrentActor, lead_id: int, data: LeadUpdate) -> LeadDetail:
+    """Change the fields you send; the others keep their values."""
+    return leads.update_lead(actor, lead_id, data)
+
+
+@router.delete("/{lead_id}", status_code=204, responses=error_responses(401, 403, 404))
+def delete_lead(actor: CurrentActor, lead_id: int) -> Response:
+    """Delete a lead with its notes, tasks and timeline (managers and above)."""
+    leads.delete_lead(actor, lead_id)
+    return Response(status_code=204)
+
+
+@router.patch("/{lead_id}/status", response_model=LeadDetail, responses=error_responses(401, 404, 422))
+def change_status(actor: CurrentActor, lead_id: int, data: StatusChange) -> LeadDetail:
+    """Move a lead to another pipeline status; the change is logged on its timeline."""
+    return leads.change_lead_status(actor, lead_id, data.status)
+
+
+@router.patch("/{lead_id}/assign", response_model=LeadDetail, responses=error_responses(401, 403, 404, 422))
+def assign_lead(actor: CurrentActor, lead_id: int, data: LeadAssign) -> LeadDetail:
+    """Assign a lead (managers and above), or claim / release one yourself as an agent."""
+    return leads.assign_lead(actor, lead_id, data.user_id)
+
+
+@router.post("/{lead_id}/tags", response_model=list[str], responses=error_responses(401, 404, 409, 422))
+def add_tags(actor: CurrentActor, lead_id: int, data: TagAssign) -> list[str]:
+    """Put tags on a lead by id or by name (new names create the tag); answers the lead's tags."""
+    return tags.add_tags_to_lead(actor, lead_id, data)
+
+
+@router.delete("/{lead_id}/tags/{tag_id}", status_code=204, responses=error_responses(401, 404))
+def remove_tag(actor: CurrentActor, lead_id: int, tag_id: int) -> Response:
+    """Take a tag off a lead."""
+    tags.remove_tag_from_lead(actor, lead_id, tag_id)
+    return Response(status_code=204)
