@@ -14,9 +14,9 @@ from crm.services import leads
 from crm.services.permissions import Action, can
 from crm.ui import cached, components, forms, session
 from crm.ui.errors import attempt, show_domain_error
-from crm.ui.format import enum_label, money, relative_time
+from crm.ui.format import enum_label, money, relative_time, user_zone
 from crm.ui.lead_extras import log_activity_form, notes_list, show_error, tag_editor
-from crm.ui.lead_tasks import tasks_tab, user_zone
+from crm.ui.lead_tasks import tasks_tab
 
 NOT_VISIBLE = "This lead does not exist or is not visible to you."
 ID_KEY = "lead_detail_id"  # set by the Leads page; `?id=` in the URL wins

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from crm.config import get_settings
 from crm.enums import TaskPriority, TaskStatus
 from crm.errors import DomainError
-from crm.schemas.common import Actor
 from crm.schemas.leads import LeadFilter, LeadSort
 from crm.schemas.tasks import TaskCreate, TaskFilter, TaskOut, TaskUpdate, TaskView
-from crm.services import leads, profile, tasks
+from crm.services import leads, tasks
 from crm.services.permissions import Action, can
 from crm.ui import cached, session
 from crm.ui.errors import attempt
-from crm.ui.format import absolute_time, count, enum_label, md_escape
+from crm.ui.format import absolute_time, count, enum_label, md_escape, user_zone
 
 PAGE_SIZE = 100
 NOTICE_KEY = "tasks_notice"
@@ -30,18 +27,6 @@ ANYONE = 0
 actor = session.require_actor()
 team = {user.id: user.name for user in cached.assignees(actor)}
 may_assign = can(actor, Action.ASSIGN_LEADS)
-
-
-def user_zone(who: Actor) -> dt.tzinfo:
-    """Due dates are shown and typed in the user's own time zone, the one "today" is computed in."""
-    try:
-        name = profile.get_profile(who).timezone or get_settings().timezone
-    except DomainError:
-        name = get_settings().timezone
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
 zone = user_zone(actor)

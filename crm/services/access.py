@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from crm.config import get_settings
 from crm.enums import TeamRole
 from crm.errors import NotFound, PermissionDenied
-from crm.orm import Lead, TeamMember
+from crm.orm import Lead, TeamMember, User
 from crm.schemas.common import Actor
 
 MANAGERS = (TeamRole.OWNER, TeamRole.ADMIN, TeamRole.MANAGER)
@@ -49,3 +53,14 @@ def require_role(actor: Actor, *roles: TeamRole, action: str) -> None:
     """Raise PermissionDenied unless the actor holds one of `roles`."""
     if actor.team_role not in roles:
         raise PermissionDenied(f"Your role ({actor.team_role.value.lower()}) cannot {action}.")
+
+
+def user_timezone(session: Session, actor: Actor) -> dt.tzinfo:
+    """The actor's own time zone (profile), else the product's default: "today" is theirs."""
+    for name in (session.scalar(select(User.timezone).where(User.id == actor.user_id)), get_settings().timezone):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return dt.UTC

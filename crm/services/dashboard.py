@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from crm.config import get_settings
 from crm.db import SessionFactory, transaction
 from crm.enums import LeadStatus, TaskStatus
 from crm.orm import Lead, Task
@@ -23,7 +21,7 @@ from crm.schemas.dashboard import (
     PipelineStage,
     PipelineSummary,
 )
-from crm.services.access import visible_leads
+from crm.services.access import user_timezone, visible_leads
 
 OPEN_STATUSES = [s for s in LeadStatus if s.is_open]
 
@@ -33,14 +31,16 @@ def get_overview(
 ) -> DashboardOverview:
     """Return the dashboard's KPIs and chart series for the leads the actor may see."""
     now = now or dt.datetime.now(dt.UTC)
-    tz = ZoneInfo(get_settings().timezone)
-    local_now = now.astimezone(tz)
-    month_start = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    day_end = (day_start + dt.timedelta(days=1)).astimezone(dt.UTC)
-    first_month = _add_months(local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -(months - 1))
     seen = visible_leads(actor)
     with transaction(sessions) as session:
+        # Day and month boundaries in the user's own time zone, like the Tasks page.
+        tz = user_timezone(session, actor)
+        local_now = now.astimezone(tz)
+        month_start = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+        day_start = dt.datetime.combine(local_now.date(), dt.time(), tzinfo=tz)  # DST-safe
+        day_end = dt.datetime.combine(local_now.date() + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        first_month = _add_months(local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+                                  -(months - 1))
         totals = session.execute(
             select(
                 func.count(),

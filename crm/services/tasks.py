@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from crm.config import get_settings
 from crm.db import SessionFactory, transaction
 from crm.enums import TaskStatus
 from crm.errors import NotFound
@@ -22,7 +20,7 @@ from crm.orm import Lead, Task, User
 from crm.schemas.common import Actor, Page
 from crm.schemas.leads import UserRef
 from crm.schemas.tasks import LeadRef, TaskCounts, TaskCreate, TaskFilter, TaskOut, TaskUpdate, TaskView
-from crm.services.access import load_lead, require_team_member
+from crm.services.access import load_lead, require_team_member, user_timezone
 from crm.services.audit import emit_event, jsonable, record_audit
 from crm.services.permissions import Action, require
 
@@ -178,17 +176,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     return now.astimezone(dt.UTC)
-
-
-def user_timezone(session: Session, actor: Actor) -> dt.tzinfo:
-    """The actor's own time zone (profile), else the product's default."""
-    for name in (session.scalar(select(User.timezone).where(User.id == actor.user_id)), get_settings().timezone):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return dt.UTC
 
 
 def _local_day(session: Session, actor: Actor, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -10,6 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from crm.config import get_settings
+from crm.errors import DomainError
+from crm.schemas.common import Actor
+from crm.services import profile
+
 DASH = "—"
 
 # Labels that `str.title()` would get wrong.
@@ -57,6 +62,21 @@ def viewer_timezone() -> dt.tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return dt.UTC
+
+
+def user_zone(actor: Actor) -> dt.tzinfo:
+    """The signed-in user's own time zone (profile), else the product's default.
+
+    Due dates are typed and shown in it — the zone the services compute "today" in.
+    """
+    try:
+        name = profile.get_profile(actor).timezone or get_settings().timezone
+    except DomainError:
+        name = get_settings().timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
 
 
 def absolute_time(at: dt.datetime | None) -> str:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from crm.config import get_settings
 from crm.enums import TaskPriority
 from crm.errors import DomainError
 from crm.schemas.common import Actor
 from crm.schemas.leads import LeadDetail
 from crm.schemas.tasks import TaskCreate, TaskFilter, TaskOut, TaskView
-from crm.services import profile, tasks
+from crm.services import tasks
 from crm.services.permissions import Action, can
 from crm.ui import cached
 from crm.ui.errors import attempt
@@ -24,18 +22,6 @@ NOTICE_KEY = "lead_detail_notice"
 RESET_KEY = f"{PREFIX}reset"
 FIELDS = ("title", "due_date", "due_time", "priority", "assignee")
 DEFAULT_DUE = dt.time(17, 0)
-
-
-def user_zone(actor: Actor) -> dt.tzinfo:
-    """The signed-in user's time zone (profile), else the product's default: due dates are typed in it."""
-    try:
-        name = profile.get_profile(actor).timezone or get_settings().timezone
-    except DomainError:
-        name = get_settings().timezone
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
 def _toggle(actor: Actor, task: TaskOut) -> None:
