@@ -287,7 +287,7 @@ def test_timelines_are_consistent(seeded: tuple[Engine, SeedStats]) -> None:
             assert (lead.won_at is not None) == (lead.status is LeadStatus.WON)
             if lead.value is not None:
                 assert isinstance(lead.value, Decimal) and lead.value == lead.value.quantize(Decimal("0.01"))
-                assert Decimal(180_000) <= lead.value <= Decimal(4_500_000)
+                assert Decimal(50_000) <= lead.value <= Decimal(4_500_000)
         by_status: dict[LeadStatus, list[int]] = {}
         for lead in leads:
             by_status.setdefault(lead.status, []).append(lead.score)

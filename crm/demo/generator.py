@@ -894,9 +894,11 @@ class _Generator:
 
         # Timeline.
         if status is S.NEW:
-            age = min(HISTORY_DAYS, rng.expovariate(1 / 12))
+            # Most new leads are fresh, but every real book also holds old ones nobody worked.
+            fresh = rng.random() < 0.55
+            age = min(HISTORY_DAYS, rng.expovariate(1 / 12) if fresh else rng.uniform(15, HISTORY_DAYS))
         elif status is S.CONTACTED:
-            age = min(HISTORY_DAYS, 1 + rng.expovariate(1 / 50))
+            age = min(HISTORY_DAYS, 1 + rng.expovariate(1 / 90))
         elif is_open:
             age = min(HISTORY_DAYS, 5 + rng.expovariate(1 / 80))
         else:

@@ -48,8 +48,11 @@ def test_sign_in_dashboard_leads_and_a_lead(app_url: str, page: Any) -> None:
     option.click()
     t0 = time.monotonic()
     page.get_by_role("button", name=re.compile("Open lead")).click()
-    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(re.escape(name.split()[0])))).to_be_visible()
+    expect(page.get_by_text("Score", exact=True)).to_be_visible()
     _timed("lead page", timings, t0)
+    page.get_by_role("tab", name="Timeline").click()
+    expect(page.get_by_text("Log a call, meeting or showing")).to_be_visible()
+    expect(page.get_by_text(re.compile("Lead created|New lead from"))).to_be_visible()
     assert "/lead" in page.url
     print(f"\nbrowser timings (s): {timings}")
