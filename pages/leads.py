@@ -8,7 +8,7 @@ import streamlit as st
 from crm.enums import LeadSource, LeadStatus, LeadType
 from crm.schemas.leads import LeadCreate, LeadFilter, LeadSort
 from crm.services import leads
-from crm.ui import bulk_actions, cached, forms, session
+from crm.ui import bulk_actions, cached, forms, lead_export, session
 from crm.ui.errors import attempt
 from crm.ui.format import count, enum_label
 from crm.ui.tables import lead_columns, leads_frame
@@ -153,7 +153,10 @@ if not result.total:
 first_row = (result.page - 1) * result.page_size + 1
 last_row = first_row + len(result.items) - 1
 noun = "lead" if result.total == 1 else "leads"
-st.caption(f"{count(result.total)} {noun} · Showing {count(first_row)}–{count(last_row)} of {count(result.total)}")
+caption_col, export_col = st.columns([5, 1], vertical_alignment="center")
+caption_col.caption(f"{count(result.total)} {noun} · Showing {count(first_row)}–{count(last_row)} of {count(result.total)}")
+with export_col:
+    lead_export.export_control(actor, filters, result.total)
 
 bulk_mode = st.toggle("Select leads for bulk actions", key=BULK_MODE_KEY, on_change=new_table,
                       help="Tick rows to change, assign, tag or delete them together")

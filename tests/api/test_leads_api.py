@@ -248,3 +248,32 @@ def test_foreign_ids_answer_404_on_every_lead_write(client: TestClient, login: L
                            json={"selection": {"filter": {}}, "changes": {"status": "WON"}})
     assert filtered.json() == {"count": 0}
     assert leads.get_lead(owner, lead.id).status is LeadStatus.NEW
+
+
+def test_export_streams_the_filtered_view_as_csv_and_refuses_agents(db: str) -> None:
+    import csv
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from crm.api.main import create_app
+    from crm.enums import LeadStatus, TeamRole
+    from crm.services import auth
+    from tests.factories import make_lead, make_member, make_team
+
+    client = TestClient(create_app())
+    team = make_team()
+    manager, agent = make_member(team, TeamRole.MANAGER), make_member(team, TeamRole.MEMBER)
+    make_lead(manager, first_name="=2+5", status=LeadStatus.QUALIFIED)
+    make_lead(manager, first_name="Other", status=LeadStatus.NEW)
+    bearer = {"Authorization": f"Bearer {auth.issue_tokens(manager).access_token}"}
+    resp = client.get("/api/leads/export", params={"status": "QUALIFIED", "format": "csv"}, headers=bearer)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
+    assert 'filename="leads.csv"' in resp.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert [r["First name"] for r in rows] == ["'=2+5"]
+    xlsx = client.get("/api/leads/export", params={"format": "xlsx"}, headers=bearer)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    denied = client.get("/api/leads/export",
+                        headers={"Authorization": f"Bearer {auth.issue_tokens(agent).access_token}"})
+    assert denied.status_code == 403

@@ -48,6 +48,7 @@ from crm.services import (
     analytics,
     auth,
     dashboard,
+    lead_export,
     leads,
     notes,
     profile,
@@ -219,6 +220,11 @@ def _only_own_activities(w: World, _a: Actor, page: Any) -> None:
     assert page.items and {i.lead_id for i in page.items} == {w.own.lead_id}
 
 
+def _export_has_no_foreign_leads(w: World, _a: Actor, data: bytes) -> None:
+    ids = {line.split(",", 1)[0] for line in data.decode("utf-8-sig").splitlines()[1:]}
+    assert str(w.foreign.lead_id) not in ids and str(w.own.lead_id) in ids
+
+
 def _one_touched(_w: World, _a: Actor, result: Any) -> None:
     assert result.count == 1
 
@@ -255,6 +261,9 @@ SERVICES: dict[str, Svc] = {
                              check=_one_touched),
     "leads.bulk_assign": Svc(lambda w, a, s: leads.bulk_assign(a, _one_lead_ids(s), s.target.user_id),
                              allowed=ASSIGN, check=_one_touched),
+    "lead_export.export_leads": Svc(lambda w, a, s: b"".join(lead_export.export_leads(a, LeadFilter())),
+                                    foreign=None, scope=LIST_SCOPE, allowed=by_action(Action.IMPORT_EXPORT),
+                                    check=_export_has_no_foreign_leads),
     "leads.bulk_delete": Svc(lambda w, a, s: leads.bulk_delete(a, _one_lead_ids(s)),
                              allowed=by_action(Action.BULK_DELETE), check=_one_touched),
     # tags
@@ -507,6 +516,7 @@ API: dict[str, Api] = {
     "PUT /api/settings/api-keys": Api(sensitive=True, body=lambda w, s, a: {"provider": "OPENAI", "key": API_KEY}),
     "DELETE /api/settings/api-keys/{provider}": Api(ok=204, sensitive=True),
     "GET /api/leads": Api(),
+    "GET /api/leads/export": Api(allowed=by_action(Action.IMPORT_EXPORT)),
     "POST /api/leads": Api(ok=201, allowed=ASSIGN, resource_ids=True,
                            body=lambda w, s, a: {"first_name": "Api", "phone": "+14155550101",
                                                  "assigned_to_id": s.target.user_id}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from crm.api.deps import CurrentActor
@@ -27,7 +28,8 @@ from crm.schemas.leads import (
     StatusChange,
 )
 from crm.schemas.tags import TagAssign
-from crm.services import leads, tags
+from crm.services import lead_export, leads, tags
+from crm.services.lead_export import ExportFormat
 
 router = APIRouter(prefix="/api/leads", tags=["leads"])
 
@@ -57,6 +59,18 @@ def lead_filter(
 def list_leads(actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_filter)]) -> Page[LeadSummary]:
     """One page of the leads you may see (agents: their own and the unassigned pool)."""
     return leads.list_leads(actor, filters)
+
+
+@router.get("/export", responses={**error_responses(401, 403, 422),
+                                   200: {"content": {"text/csv": {}, ExportFormat.XLSX.media_type: {}}}})
+def export_leads(
+    actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_filter)],
+    format: ExportFormat = ExportFormat.CSV,  # noqa: A002 - the public query parameter's name
+) -> StreamingResponse:
+    """Download every lead of the filtered view (not just one page) as CSV or XLSX."""
+    stream = lead_export.export_leads(actor, filters, format)
+    return StreamingResponse(stream, media_type=format.media_type,
+                             headers={"Content-Disposition": f'attachment; filename="leads.{format.value}"'})
 
 
 @router.post("", response_model=LeadDetail, status_code=201, responses=error_responses(401, 404, 409, 422))
