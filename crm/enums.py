@@ -95,6 +95,8 @@ class ActivityType(StrEnum):
     CAMPAIGN_COMPLETED = "CAMPAIGN_COMPLETED"
     PROPERTY_VIEWED = "PROPERTY_VIEWED"
     SHOWING_COMPLETED = "SHOWING_COMPLETED"
+    LEAD_MERGED = "LEAD_MERGED"
+    LEAD_IMPORTED = "LEAD_IMPORTED"
 
 
 class TaskPriority(StrEnum):
@@ -282,3 +284,39 @@ class ProviderName(StrEnum):
     SENDGRID = "SENDGRID"
     TWILIO = "TWILIO"
     STRIPE = "STRIPE"
+
+
+class ImportStatus(StrEnum):
+    """Life of a lead import job; RUNNING with an expired lease means the worker died."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class ImportOutcome(StrEnum):
+    """What an import did with one row of the file."""
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+
+
+class DuplicateMode(StrEnum):
+    """What an import does with a row matching an existing lead (or an earlier row of the file)."""
+
+    SKIP = "SKIP"
+    UPDATE = "UPDATE"
+    CREATE = "CREATE"
+
+
+class CustomFieldType(StrEnum):
+    TEXT = "TEXT"
+    NUMBER = "NUMBER"
+    DATE = "DATE"
+    SELECT = "SELECT"
+    MULTI_SELECT = "MULTI_SELECT"
+    BOOLEAN = "BOOLEAN"

@@ -17,12 +17,13 @@ from crm.orm.integrations import Integration, IntegrationSyncLog
 from crm.orm.notifications import Notification
 from crm.orm.billing import Invoice, PaymentMethod, Subscription, UsageRecord
 from crm.orm.admin import AuditLog, DomainEvent, FeatureFlag, SystemSetting
+from crm.orm.lead_imports import LeadImport, LeadImportRow, LeadMerge
 
 __all__ = [
     "AIInsight", "Activity", "AuthToken", "LoginAttempt", "UserSession", "AnalyticsSnapshot", "Appointment", "AuditLog", "Base",
     "BuyerRequirement", "Campaign", "ChatConversation", "ChatMessage", "CustomFieldDefinition",
     "DomainEvent", "EmailTemplate", "FeatureFlag", "Integration", "IntegrationSyncLog", "Invoice",
-    "Lead", "LeadPropertyInterest", "LeadScore", "Message", "Note", "Notification",
+    "Lead", "LeadImport", "LeadImportRow", "LeadMerge", "LeadPropertyInterest", "LeadScore", "Message", "Note", "Notification",
     "OutboxDelivery", "PaymentMethod", "Property", "ProviderSecret", "RefreshToken", "Report",
     "SavedView", "SmsTemplate", "Subscription", "SystemSetting", "Tag", "Task", "Team",
     "TeamInvitation", "TeamMember", "UsageRecord", "User", "Workflow", "WorkflowExecution",

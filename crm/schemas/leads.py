@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -19,6 +20,11 @@ class LeadSort(StrEnum):
     SCORE = "score"
     VALUE = "value"
     LAST_CONTACT = "last_contact"
+
+
+CustomFieldKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# Values are checked against the team's definitions by crm.services.custom_fields on every write.
+CustomFieldValues = dict[CustomFieldKey, Any]
 
 
 class LeadCreate(InputModel):
@@ -36,6 +42,7 @@ class LeadCreate(InputModel):
     state: str | None = Field(default=None, max_length=50)
     zip_code: str | None = Field(default=None, max_length=20)
     assigned_to_id: int | None = None
+    custom_fields: CustomFieldValues = {}
 
     @model_validator(mode="after")
     def _reachable(self) -> LeadCreate:
@@ -57,6 +64,8 @@ class LeadUpdate(InputModel):
     city: str | None = Field(default=None, max_length=100)
     state: str | None = Field(default=None, max_length=50)
     zip_code: str | None = Field(default=None, max_length=20)
+    # Keys given are set (None clears one); keys left out keep their values.
+    custom_fields: CustomFieldValues | None = None
 
     @model_validator(mode="after")
     def _required_fields_stay_set(self) -> LeadUpdate:
@@ -68,15 +77,45 @@ class LeadUpdate(InputModel):
         return self
 
 
+class CustomFieldFilter(InputModel):
+    """One condition on a custom field: eq/contains (text, select), gte/lte (number, date),
+    any_of (select, multi-select: the lead has at least one of the values), is_set/is_empty."""
+
+    key: CustomFieldKey
+    op: Literal["eq", "contains", "gte", "lte", "any_of", "is_set", "is_empty"]
+    value: str | float | bool | dt.date | list[str] | None = None
+
+
 class LeadFilter(InputModel):
+    """Which leads, in which order, and which page of them (keyset: `cursor` from the last page)."""
+
     search: str | None = Field(default=None, max_length=200)
     statuses: list[LeadStatus] = []
     sources: list[LeadSource] = []
+    tag_ids: list[int] = Field(default=[], max_length=50)  # leads carrying any of these tags
     assigned_to_id: int | None = None
     unassigned: bool = False
+    score_min: int | None = Field(default=None, ge=0, le=100)
+    score_max: int | None = Field(default=None, ge=0, le=100)
+    # Days in the acting user's time zone, both ends inclusive.
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    last_contact_from: dt.date | None = None
+    last_contact_to: dt.date | None = None
+    never_contacted: bool = False
+    custom: list[CustomFieldFilter] = Field(default=[], max_length=10)
     sort: LeadSort = LeadSort.NEWEST
-    page: int = Field(default=1, ge=1)
+    cursor: str | None = Field(default=None, max_length=500)  # opaque, from LeadPage.next_cursor
     page_size: int = Field(default=50, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> LeadFilter:
+        for low, high in (("score_min", "score_max"), ("created_from", "created_to"),
+                          ("last_contact_from", "last_contact_to")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{low} must not be after {high}")
+        return self
 
 
 class UserRef(BaseModel):
@@ -105,6 +144,16 @@ class LeadSummary(BaseModel):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class LeadPage(BaseModel):
+    """One keyset page of leads. `total` is exact up to COUNT_CAP matches, else a lower bound."""
+
+    items: list[LeadSummary]
+    total: int
+    total_is_exact: bool
+    next_cursor: str | None  # None: this is the last page
+    page_size: int
+
+
 class TimelineEntry(BaseModel):
     kind: str  # "activity" | "note" | "task" | "message"
     type: ActivityType | None
@@ -130,6 +179,7 @@ class LeadDetail(LeadSummary):
     zip_code: str | None
     stage: str | None
     tags: list[str]
+    custom_fields: dict[str, Any] = {}
     updated_at: dt.datetime
     timeline: list[TimelineEntry]
 
