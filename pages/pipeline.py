@@ -17,6 +17,7 @@ from crm.ui.pipeline_board import (
     UNASSIGNED,
     VALUE_SUM_LIMIT,
     card_caption,
+    column_count,
     column_value,
     move_key,
     move_lead,
@@ -74,7 +75,7 @@ for status, column in zip(LeadStatus, columns, strict=True):
         value = stage_values.get(status, Decimal(0)) if summary else column_value(page)
         shown_value = money(value) if value is not None else f"value n/a (over {count(VALUE_SUM_LIMIT)})"
         noun = "lead" if page.total == 1 else "leads"
-        st.caption(f"**{count(page.total)}** {noun} · {shown_value}")
+        st.caption(f"**{column_count(page)}** {noun} · {shown_value}")
         if not page.total:
             st.caption("_No leads_")
         for lead in page.items[:per_column]:
@@ -87,5 +88,5 @@ for status, column in zip(LeadStatus, columns, strict=True):
                     on_change=move_lead, args=(actor, lead.id, lead.full_name),
                 )
         if page.total > per_column:
-            st.caption(f"+ {count(page.total - per_column)} more")
+            st.caption(f"+ {count(page.total - per_column)}{'' if page.total_is_exact else '+'} more")
 

@@ -521,3 +521,24 @@ def test_sqlite_bulk_rows_match_core_inserts(tmp_path_factory: pytest.TempPathFa
     assert sqlite_utc_text(eastern) == processor(eastern) == "2026-07-01 13:30:00.000000"
     with pytest.raises(ValueError):
         sqlite_utc_text(dt.datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_search_index_holds_every_seeded_lead(backend: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Into an empty table the bulk load skips the per-row search triggers and rebuilds the index once."""
+    from crm.services.lead_search import SEARCH_DOCUMENT_SQL, search_clause  # noqa: PLC0415
+
+    with _fresh_database(backend, tmp_path_factory) as url:
+        engine = make_engine(url)
+        seed_demo(engine, leads=80, now=NOW)
+        with Session(engine) as session:
+            if backend == "sqlite":  # compares the FTS index with the leads, row by row
+                session.execute(text("INSERT INTO leads_search (leads_search, rank) VALUES ('integrity-check', 1)"))
+                triggers = session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+                assert {"leads_search_insert", "leads_search_delete", "leads_search_update"} <= set(triggers)
+            for term in ("son", "example.com", "555"):
+                found = session.scalar(select(func.count()).select_from(orm.Lead).where(search_clause(session, term)))
+                scanned = session.scalar(select(func.count()).select_from(orm.Lead)
+                                         .where(text(f"{SEARCH_DOCUMENT_SQL} LIKE :p")), {"p": f"%{term}%"})
+                assert found == scanned and found, term
+        engine.dispose()

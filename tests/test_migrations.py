@@ -39,7 +39,9 @@ def _schema(url: str) -> dict[str, set[str]]:
     engine = create_engine(url)
     try:
         insp = inspect(engine)
-        return {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()}
+        # SQLite's FTS5 search table and its shadow tables stand in for PostgreSQL's trigram index.
+        return {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names()
+                if not t.startswith("leads_search")}
     finally:
         engine.dispose()
 

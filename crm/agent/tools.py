@@ -154,13 +154,15 @@ def search_leads(
     """Find leads the user can see, by text, status and source.
 
     Use it to answer "who/which/how many leads…" questions and to find a lead's id before
-    calling get_lead. Returns JSON: `total` (all matches) and `leads` (at most `limit`), each
-    with id, name, status, source, score (0-100), value_usd and assignee.
+    calling get_lead. Returns JSON: `total` (all matches; "total_is_lower_bound": true when there
+    are more than that) and `leads` (at most `limit`), each with id, name, status, source,
+    score (0-100), value_usd and assignee.
     """
     filters = LeadFilter(search=search or None, statuses=statuses or [], sources=sources or [],
                          sort=sort, page_size=limit)
     page = leads.list_leads(runtime.context.actor, filters)
-    return _json({"total": page.total, "leads": [_lead_row(lead) for lead in page.items]})
+    counted = {"total": page.total} if page.total_is_exact else {"total": page.total, "total_is_lower_bound": True}
+    return _json({**counted, "leads": [_lead_row(lead) for lead in page.items]})
 
 
 class GetLeadArgs(BaseModel):

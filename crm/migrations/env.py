@@ -27,6 +27,19 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+# Search objects that migration 0005 writes by hand and the ORM does not model: SQLite's FTS5
+# table (and its shadow tables) and PostgreSQL's trigram index. Autogenerate would drop them.
+DATABASE_ONLY_PREFIXES = ("leads_search", "ix_leads_search_")
+# Per-field custom-field indexes, made and dropped with their definitions at run time
+# (crm.services.custom_field_indexes.INDEX_PREFIX; migration 0007 backfills them).
+RUNTIME_PREFIXES = ("ix_lcf_",)
+
+
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (reflected and compare_to is None and name
+                and name.startswith((*DATABASE_ONLY_PREFIXES, *RUNTIME_PREFIXES)))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -34,6 +47,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=_include_object,
     )
 
 

@@ -33,20 +33,28 @@ lead_tags = Table(
 )
 
 
+# The columns the leads list sorts by (crm.services.leads), each completed by id.
+_SORT_KEYS = (("created_at",), ("last_name", "first_name"), ("score",), ("value",), ("last_contact_at",))
+
+
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         # Email is unique per team, not globally: two brokerages may both know the same buyer.
         UniqueConstraint("team_id", "email"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
-        Index("ix_leads_team_id_status", "team_id", "status"),
-        Index("ix_leads_team_id_assigned_to_id", "team_id", "assigned_to_id"),
+        # An agent sees `assigned_to_id = me OR IS NULL`: two ranges here, narrowed by status.
+        Index("ix_leads_team_id_assigned_to_id_status", "team_id", "assigned_to_id", "status"),
         Index("ix_leads_team_id_source", "team_id", "source"),
-        Index("ix_leads_team_id_created_at", "team_id", "created_at"),
-        Index("ix_leads_team_id_score", "team_id", "score"),
-        Index("ix_leads_team_id_last_contact_at", "team_id", "last_contact_at"),
-        Index("ix_leads_team_id_last_name_first_name", "team_id", "last_name", "first_name"),
         Index("ix_leads_team_id_phone", "team_id", "phone"),
+        # The leads list reads pages in a sort's index order from a keyset cursor, so every sort has
+        # an index ending in id (the tie-breaker; SQLite appends the rowid by itself, PostgreSQL
+        # needs it spelled out). Status is the one filter that follows a lead's age (new leads are
+        # NEW, old ones WON/LOST), so scanning a sort index for it can read half the table before
+        # finding a page: it gets its own copy of each sort index.
+        *(Index(f"ix_leads_team_id_{'_'.join(keys)}_id", "team_id", *keys, "id") for keys in _SORT_KEYS),
+        *(Index(f"ix_leads_team_id_status_{'_'.join(keys)}_id", "team_id", "status", *keys, "id")
+          for keys in _SORT_KEYS),
     )
 
     id: Mapped[int_pk]

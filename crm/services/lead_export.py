@@ -20,6 +20,7 @@ from crm.orm import Lead, Tag, User, lead_tags
 from crm.schemas.common import Actor
 from crm.schemas.leads import LeadFilter
 from crm.services.audit import record_audit
+from crm.services.custom_fields import FieldDefinition, format_value, load_definitions
 from crm.services.leads import _SORTS, _filter_clauses
 from crm.services.permissions import Action, require
 
@@ -61,26 +62,41 @@ def export_leads(
     """
     require(actor, Action.IMPORT_EXPORT)
     with transaction(sessions) as session:
+        fields = load_definitions(session, actor.team_id)  # one column per custom field, after the standard ones
         record_audit(session, actor=actor, action="lead.export", resource="lead",
-                     changes={"format": fmt.value, "filter": filters.model_dump(mode="json", exclude={"page"})})
-    rows = _rows(actor, filters, sessions)
-    return _csv(rows) if fmt is ExportFormat.CSV else _xlsx(rows)
+                     changes={"format": fmt.value, "filter": filters.model_dump(mode="json", exclude={"cursor", "page_size"})})
+    rows = _rows(actor, filters, fields, sessions)
+    header = (*COLUMNS, *(f.label for f in fields))
+    return _csv(rows, header) if fmt is ExportFormat.CSV else _xlsx(rows, header)
 
 
-def _rows(actor: Actor, filters: LeadFilter, sessions: SessionFactory | None) -> Iterator[tuple[Any, ...]]:
+def _rows(actor: Actor, filters: LeadFilter, fields: list[FieldDefinition],
+          sessions: SessionFactory | None) -> Iterator[tuple[Any, ...]]:
     with transaction(sessions) as session:
         assignee = aliased(User)
         stmt = (
             select(Lead.id, Lead.first_name, Lead.last_name, Lead.email, Lead.phone, Lead.company,
                    Lead.status, Lead.source, Lead.lead_type, Lead.score, Lead.value, Lead.city, Lead.state,
-                   Lead.zip_code, assignee.name, _tags_of_lead(session), Lead.created_at, Lead.last_contact_at)
+                   Lead.zip_code, assignee.name, _tags_of_lead(session), Lead.created_at, Lead.last_contact_at,
+                   Lead.custom_fields)
             .outerjoin(assignee, assignee.id == Lead.assigned_to_id)
-            .where(*_filter_clauses(actor, filters))
+            .where(*_filter_clauses(session, actor, filters))
             .order_by(*_SORTS[filters.sort])
             .execution_options(yield_per=BATCH)
         )
         for row in session.execute(stmt):
-            yield tuple(row)
+            yield (*row[:-1], *_custom_cells(fields, row[-1] or {}))
+
+
+def _custom_cells(fields: list[FieldDefinition], values: dict[str, Any]) -> list[Any]:
+    # Numbers stay numbers for the spreadsheet; the rest as people read them ("a; b", Yes/No).
+    # Text goes through _cell -> neutralize like every other cell.
+    cells: list[Any] = []
+    for field in fields:
+        value = values.get(field.key)
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        cells.append(value if numeric else format_value(field, value))
+    return cells
 
 
 def _tags_of_lead(session: Session) -> Any:
@@ -100,11 +116,11 @@ def _cell(value: Any) -> Any:
     return neutralize(value)
 
 
-def _csv(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
+def _csv(rows: Iterator[tuple[Any, ...]], header: tuple[str, ...]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM so that Excel opens UTF-8 names correctly
-    writer.writerow(COLUMNS)
+    writer.writerow([neutralize(h) for h in header])
     for n, row in enumerate(rows, 1):
         writer.writerow([_cell(v) for v in row])
         if n % BATCH == 0:
@@ -114,7 +130,7 @@ def _csv(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
+def _xlsx(rows: Iterator[tuple[Any, ...]], header: tuple[str, ...]) -> Iterator[bytes]:
     import xlsxwriter
 
     fd, path = tempfile.mkstemp(suffix=".xlsx")
@@ -124,7 +140,7 @@ def _xlsx(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
         book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
                                           "strings_to_urls": False})
         sheet = book.add_worksheet("Leads")
-        sheet.write_row(0, 0, COLUMNS)
+        sheet.write_row(0, 0, [neutralize(h) for h in header])
         for n, row in enumerate(rows, 1):
             sheet.write_row(n, 0, [_cell(v) for v in row])
         book.close()

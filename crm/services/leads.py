@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -16,8 +20,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -40,13 +47,14 @@ from crm.orm import (
     lead_tags,
 )
 from crm.orm.base import UTCDateTime
-from crm.schemas.common import Actor, Page
+from crm.schemas.common import Actor
 from crm.schemas.leads import (
     BulkResult,
     LeadBulkChanges,
     LeadCreate,
     LeadDetail,
     LeadFilter,
+    LeadPage,
     LeadSelection,
     LeadSort,
     LeadSummary,
@@ -56,39 +64,183 @@ from crm.schemas.leads import (
     TimelineEntry,
     UserRef,
 )
-from crm.services.access import load_lead, require_team_member, visible_leads
+from crm.services.access import load_lead, require_team_member, user_timezone, visible_leads
 from crm.services.audit import emit_event, jsonable, record_audit
+from crm.services.custom_fields import (
+    clean_values,
+    diff_values,
+    load_definitions,
+)
+from crm.services.custom_fields import filter_clauses as custom_field_filters
+from crm.services.lead_search import search_clause
 from crm.services.permissions import Action, can, require
 
 TIMELINE_LIMIT = 100
 
+COUNT_CAP = 10_000  # totals are exact up to here; beyond, "10,000+" (counting a million rows is not free)
+
+
+@dataclass(frozen=True)
+class _Order:
+    """A sort as keyset columns (the last is always the unique id) and a direction.
+
+    `nullable` names the one key that may be NULL: those rows come last (NULLS LAST on both
+    databases), read by a second query over `key IS NULL` ordered by id alone.
+    """
+
+    keys: tuple[Any, ...]
+    descending: bool
+    nullable: Any = None
+
+    def by(self, keys: tuple[Any, ...]) -> list[Any]:
+        return [k.desc() if self.descending else k.asc() for k in keys]
+
+
+_ORDERS = {
+    LeadSort.NEWEST: _Order((Lead.created_at, Lead.id), descending=True),
+    LeadSort.OLDEST: _Order((Lead.created_at, Lead.id), descending=False),
+    LeadSort.NAME: _Order((Lead.last_name, Lead.first_name, Lead.id), descending=False),
+    LeadSort.SCORE: _Order((Lead.score, Lead.id), descending=True),
+    LeadSort.VALUE: _Order((Lead.value, Lead.id), descending=True, nullable=Lead.value),
+    LeadSort.LAST_CONTACT: _Order((Lead.last_contact_at, Lead.id), descending=True, nullable=Lead.last_contact_at),
+}
+# One ORDER BY for whole-view readers (export): the same order the pages walk.
 _SORTS = {
-    LeadSort.NEWEST: (Lead.created_at.desc(), Lead.id.desc()),
-    LeadSort.OLDEST: (Lead.created_at.asc(), Lead.id.asc()),
-    LeadSort.NAME: (Lead.last_name.asc(), Lead.first_name.asc(), Lead.id.asc()),
-    LeadSort.SCORE: (Lead.score.desc(), Lead.id.desc()),
-    LeadSort.VALUE: (Lead.value.desc().nulls_last(), Lead.id.desc()),
-    LeadSort.LAST_CONTACT: (Lead.last_contact_at.desc().nulls_last(), Lead.id.desc()),
+    sort: tuple(k.desc().nulls_last() if o.descending and k is o.nullable else k.desc() if o.descending else k.asc()
+                for k in o.keys)
+    for sort, o in _ORDERS.items()
 }
 
 
-def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | None = None) -> Page[LeadSummary]:
-    """Return one page of the leads the actor may see, filtered and sorted in the database."""
-    where = _filter_clauses(actor, filters)
-    assignee = aliased(User)
-    stmt: Select[Any] = (
-        select(Lead, assignee.id, assignee.name)
-        .outerjoin(assignee, assignee.id == Lead.assigned_to_id)
-        .where(*where)
-        .order_by(*_SORTS[filters.sort])
-        .limit(filters.page_size)
-        .offset((filters.page - 1) * filters.page_size)
-    )
+def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | None = None) -> LeadPage:
+    """Return one keyset page of the leads the actor may see, filtered and sorted in the database.
+
+    Pages continue from `filters.cursor` (the previous page's `next_cursor`), so page 1,000 costs
+    what page 1 costs; the total is exact up to COUNT_CAP matches.
+    """
+    order = _ORDERS[filters.sort]
+    after = _decode_cursor(filters.cursor, filters.sort, order) if filters.cursor else None
+    size = filters.page_size
     with transaction(sessions) as session:
-        total = session.scalar(select(func.count()).select_from(Lead).where(*where)) or 0
-        rows = session.execute(stmt).all()
-        items = [_summary(lead, uid, uname) for lead, uid, uname in rows]
-    return Page(items=items, total=total, page=filters.page, page_size=filters.page_size)
+        selective = _filter_clauses(session, actor, filters)
+        # An agent's `assigned_to_id = me OR IS NULL` is read as two index ranges, counted apart.
+        scopes = [[]] if actor.sees_all_team_data else [[Lead.assigned_to_id == actor.user_id],
+                                                         [Lead.assigned_to_id.is_(None)]]
+        total = min(COUNT_CAP + 1, sum(_capped_count(session, [*selective, *scope]) for scope in scopes))
+        if total <= COUNT_CAP:
+            # A small view: gather its rows from the filters' own indexes, then sort them. Walking a
+            # sort index instead could pass most of the table before meeting them.
+            rows = _page_rows(session, selective, order, after, size + 1, small=True, branches=scopes)
+        else:
+            # A big view: walk the sort's index from the cursor and test each row; a page fills fast.
+            # Several statuses: one index walk per status (team, status, sort key, id), merged.
+            branches = [[Lead.status == s] for s in dict.fromkeys(filters.statuses)]
+            if len(branches) > 1:
+                where = _filter_clauses(session, actor, filters.model_copy(update={"statuses": []}), selective=False)
+            else:
+                where, branches = _filter_clauses(session, actor, filters, selective=False), []
+            rows = _page_rows(session, where, order, after, size + 1, branches=branches)
+    next_cursor = _encode_cursor(filters.sort, order, rows[size - 1][0]) if len(rows) > size else None
+    return LeadPage(items=[_summary(lead, uid, uname) for lead, uid, uname in rows[:size]],
+                    total=min(total, COUNT_CAP), total_is_exact=total <= COUNT_CAP,
+                    next_cursor=next_cursor, page_size=size)
+
+
+def _capped_count(session: Session, where: list[Any]) -> int:
+    capped = select(literal(1)).select_from(Lead).where(*where).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[Any, ...] | None,
+               limit: int, *, small: bool = False, branches: list[list[Any]] | None = None) -> list[Any]:
+    """Up to `limit` rows after the cursor key `after`, each as (lead, assignee id, assignee name).
+
+    Row-value comparisons `(k1, k2, id) < (:k1, :k2, :id)` let both databases start the scan at
+    the cursor in the sort's index. NULL keys never compare, so a nullable sort reads its non-NULL
+    part first and then the NULL rows by id (the cursor says which part it stopped in).
+    `small`: the matching ids and sort keys are materialized first (at most COUNT_CAP rows, the
+    union of the disjoint `branches`) and sorted there. Otherwise `branches` (extra clauses each):
+    every branch reads its own first `limit` rows and the union is sorted again, as a database
+    cannot walk one index in order across an IN list.
+    """
+    assignee = aliased(User)
+
+    def fetch(clauses: list[Any], keys: tuple[Any, ...], n: int) -> list[Any]:
+        stmt: Select[Any] = select(Lead, assignee.id, assignee.name).outerjoin(
+            assignee, assignee.id == Lead.assigned_to_id)
+        if small:
+            parts = [select(*keys).where(*where, *branch, *clauses) for branch in branches or [[]]]
+            union = parts[0] if len(parts) == 1 else union_all(*parts)
+            matching = union.cte("matching").prefix_with("MATERIALIZED")
+            top = select(matching.c.id).order_by(*order.by(tuple(matching.c[k.key] for k in keys))).limit(n).subquery()
+            stmt = stmt.join(top, top.c.id == Lead.id)
+        elif branches:
+            parts = [select(Lead.id).where(*where, *branch, *clauses).order_by(*order.by(keys)).limit(n).subquery()
+                     for branch in branches]
+            stmt = stmt.where(Lead.id.in_(union_all(*[select(part.c.id) for part in parts])))
+        else:
+            stmt = stmt.where(*where, *clauses)
+        return list(session.execute(stmt.order_by(*order.by(keys)).limit(n)).all())
+
+    def beyond(keys: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+        left, right = tuple_(*keys), tuple_(*[literal(v, k.type) for k, v in zip(keys, values, strict=True)])
+        return left < right if order.descending else left > right
+
+    if order.nullable is None:
+        return fetch([beyond(order.keys, after)] if after else [], order.keys, limit)
+    rows: list[Any] = []
+    if after is None or after[0] is not None:
+        keyed = [order.nullable.is_not(None)] + ([beyond(order.keys, after)] if after else [])
+        rows = fetch(keyed, order.keys, limit)
+    if len(rows) < limit:
+        tail = [order.nullable.is_(None)] + ([beyond((Lead.id,), after[-1:])] if after and after[0] is None else [])
+        rows += fetch(tail, (Lead.id,), limit - len(rows))
+    return rows
+
+
+def _encode_cursor(sort: LeadSort, order: _Order, lead: Lead) -> str:
+    values = [getattr(lead, k.key) for k in order.keys]
+    payload = {"s": sort.value, "k": [v.isoformat() if isinstance(v, dt.datetime)
+                                      else str(v) if isinstance(v, Decimal) else v for v in values]}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: LeadSort, order: _Order) -> tuple[Any, ...]:
+    """The sort key a cursor continues after; anything forged or stale is a ValidationFailed."""
+    invalid = ValidationFailed("This page link is no longer valid; start again from the first page.",
+                               field="cursor")
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(payload, dict) or payload.get("s") != sort.value:
+            raise invalid
+        raw = payload["k"]
+        if not isinstance(raw, list) or len(raw) != len(order.keys):
+            raise invalid
+        return tuple(_key_value(k, v, nullable=k is order.nullable) for k, v in zip(order.keys, raw, strict=True))
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:  # binascii.Error is a ValueError
+        raise invalid from exc
+
+
+def _key_value(column: Any, raw: Any, *, nullable: bool) -> Any:
+    if raw is None and nullable:
+        return None
+    if column is Lead.id or column is Lead.score:
+        if type(raw) is not int:
+            raise TypeError("integer key expected")
+        return raw
+    if column is Lead.value:
+        value = Decimal(str(raw))
+        if not value.is_finite():
+            raise ValueError("finite number expected")
+        return value
+    if not isinstance(raw, str):
+        raise TypeError("text key expected")
+    if column in (Lead.created_at, Lead.last_contact_at):
+        moment = dt.datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("aware datetime expected")
+        return moment
+    return raw
 
 
 def get_lead(actor: Actor, lead_id: int, *, sessions: SessionFactory | None = None) -> LeadDetail:
@@ -109,9 +261,11 @@ def create_lead(actor: Actor, data: LeadCreate, *, sessions: SessionFactory | No
         elif not actor.sees_all_team_data:
             assigned_to_id = actor.user_id
         _ensure_email_free(session, actor.team_id, data.email)
+        custom = clean_values(load_definitions(session, actor.team_id), data.custom_fields, creating=True)
         lead = Lead(
             team_id=actor.team_id, created_by_id=actor.user_id,
-            **data.model_dump(exclude={"assigned_to_id"}), assigned_to_id=assigned_to_id,
+            **data.model_dump(exclude={"assigned_to_id", "custom_fields"}), assigned_to_id=assigned_to_id,
+            **({"custom_fields": custom} if custom else {}),  # none: SQL NULL, not a JSON null
         )
         if data.status is LeadStatus.WON:
             lead.won_at = dt.datetime.now(dt.UTC)
@@ -120,7 +274,9 @@ def create_lead(actor: Actor, data: LeadCreate, *, sessions: SessionFactory | No
         session.add(Activity(team_id=actor.team_id, lead_id=lead.id, user_id=actor.user_id,
                              type=ActivityType.LEAD_CREATED, title=f"Lead created by {actor.name or 'a user'}"))
         record_audit(session, actor=actor, action="lead.create", resource="lead", resource_id=lead.id,
-                     changes={k: jsonable(v) for k, v in data.model_dump(exclude_none=True).items()})
+                     changes={**{k: jsonable(v) for k, v in data.model_dump(exclude_none=True,
+                                                                         exclude={"custom_fields"}).items()},
+                              **({"custom_fields": custom} if custom else {})})
         emit_event(session, actor, type="lead.created", resource="lead", resource_id=lead.id,
                    payload={"lead_id": lead.id, "source": lead.source.value})
         session.flush()
@@ -132,6 +288,7 @@ def update_lead(
 ) -> LeadDetail:
     """Change the given fields of a lead; untouched fields keep their values."""
     changes = data.model_dump(exclude_unset=True)
+    custom_changes = changes.pop("custom_fields", None)
     with transaction(sessions) as session:
         lead = load_lead(session, actor, lead_id, for_update=True)
         if "email" in changes and changes["email"] and changes["email"] != lead.email:
@@ -140,6 +297,11 @@ def update_lead(
                 for k, v in changes.items() if getattr(lead, k) != v}
         for key, value in changes.items():
             setattr(lead, key, value)
+        if custom_changes:  # merge: keys given are set or cleared, the others keep their values
+            merged = clean_values(load_definitions(session, actor.team_id), custom_changes,
+                                  existing=lead.custom_fields, creating=False)
+            diff.update(diff_values(lead.custom_fields, merged))
+            lead.custom_fields = merged or null()  # SQL NULL; a plain None would store a JSON null
         if not lead.email and not lead.phone:
             raise ValidationFailed("A lead needs an email or a phone number.", field="email")
         _flush_or_conflict(session, lead.email)
@@ -325,31 +487,53 @@ def list_assignees(actor: Actor, *, sessions: SessionFactory | None = None) -> l
     return [UserRef(id=r.id, name=r.name) for r in rows]
 
 
-def _filter_clauses(actor: Actor, f: LeadFilter) -> list[Any]:
+def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective: bool = True) -> list[Any]:
+    """WHERE clauses of the filtered view inside the actor's visible leads (list, export, bulk).
+
+    `selective`: tags and search as `id IN (matches)`, which SQLite answers by starting from the
+    matches; else as tests of each row (EXISTS), for a walk along a sort index.
+    """
     clauses: list[Any] = [visible_leads(actor)]
-    if f.search:
-        term = f"%{f.search.lower()}%"
-        digits = "".join(ch for ch in f.search if ch.isdigit())
-        options = [
-            func.lower(Lead.first_name).like(term),
-            func.lower(Lead.last_name).like(term),
-            func.lower(Lead.first_name + " " + Lead.last_name).like(term),
-            Lead.email.like(term),
-            func.lower(Lead.company).like(term),
-        ]
-        if len(digits) >= 3:
-            options.append(Lead.phone.like(f"%{digits}%"))
-        clauses.append(or_(*options))
+    if f.search and f.search.strip():
+        clauses.append(search_clause(session, f.search, selective=selective))
     if f.statuses:
         clauses.append(Lead.status.in_(f.statuses))
     if f.sources:
         clauses.append(Lead.source.in_(f.sources))
+    if f.tag_ids:
+        tagged = select(lead_tags.c.lead_id).where(lead_tags.c.tag_id.in_(sorted(set(f.tag_ids))))
+        clauses.append(Lead.id.in_(tagged) if selective else tagged.where(lead_tags.c.lead_id == Lead.id).exists())
     if f.unassigned:
         clauses.append(Lead.assigned_to_id.is_(None))
     elif f.assigned_to_id is not None:
         clauses.append(Lead.assigned_to_id == f.assigned_to_id)
+    if f.score_min is not None:
+        clauses.append(Lead.score >= f.score_min)
+    if f.score_max is not None:
+        clauses.append(Lead.score <= f.score_max)
+    if f.never_contacted:
+        clauses.append(Lead.last_contact_at.is_(None))
+    if any(d is not None for d in (f.created_from, f.created_to, f.last_contact_from, f.last_contact_to)):
+        zone = user_timezone(session, actor)
+        clauses += _day_range(Lead.created_at, f.created_from, f.created_to, zone)
+        clauses += _day_range(Lead.last_contact_at, f.last_contact_from, f.last_contact_to, zone)
+    if f.custom:  # unknown keys and operators that do not fit the type are refused, not ignored
+        clauses += custom_field_filters(session, actor.team_id, f.custom)  # checked; use the fields' indexes
     return clauses
 
+
+def _day_range(column: Any, first: dt.date | None, last: dt.date | None, zone: dt.tzinfo) -> list[Any]:
+    """`column` within the days first..last (inclusive) of the user's calendar, as UTC instants."""
+
+    def start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+    clauses = []
+    if first is not None:
+        clauses.append(column >= start_of(first))
+    if last is not None:
+        clauses.append(column < start_of(last + dt.timedelta(days=1)))
+    return clauses
 
 
 def _selection_scope(session: Session, actor: Actor, selection: LeadSelection) -> list[Any]:
@@ -359,7 +543,7 @@ def _selection_scope(session: Session, actor: Actor, selection: LeadSelection) -
     the whole filtered view and stays in SQL however many rows it matches.
     """
     if selection.filter is not None:
-        return _filter_clauses(actor, selection.filter)
+        return _filter_clauses(session, actor, selection.filter)
     ids = sorted(set(selection.ids or []))
     clauses: list[Any] = [visible_leads(actor), Lead.id.in_(ids)]
     found = session.scalar(select(func.count()).select_from(Lead).where(*clauses)) or 0
@@ -483,7 +667,7 @@ def _detail(session: Session, lead: Lead) -> LeadDetail:
     return LeadDetail(
         **summary.model_dump(), company=lead.company, position=lead.position, state=lead.state,
         zip_code=lead.zip_code, stage=lead.stage, tags=list(tags), updated_at=lead.updated_at,
-        timeline=timeline[:TIMELINE_LIMIT],
+        custom_fields=lead.custom_fields or {}, timeline=timeline[:TIMELINE_LIMIT],
     )
 
 

@@ -8,11 +8,11 @@ import streamlit as st
 
 from crm.enums import LeadStatus
 from crm.errors import DomainError
-from crm.schemas.common import Actor, Page
-from crm.schemas.leads import LeadSummary
+from crm.schemas.common import Actor
+from crm.schemas.leads import LeadPage, LeadSummary
 from crm.services import leads
 from crm.ui import cached
-from crm.ui.format import enum_label, md_escape, money
+from crm.ui.format import count, enum_label, md_escape, money
 
 ANY, UNASSIGNED = "any", "unassigned"
 OUTCOME_KEY = "pipeline_outcome"
@@ -42,11 +42,16 @@ def take_outcome() -> tuple[str, str] | None:
     return st.session_state.pop(OUTCOME_KEY, None)
 
 
-def column_value(page: Page[LeadSummary]) -> Decimal | None:
+def column_value(page: LeadPage) -> Decimal | None:
     """Total value of a column from its rows, or None when the page does not hold all of them."""
-    if page.total > len(page.items):
+    if page.next_cursor is not None:
         return None
     return sum((lead.value or Decimal(0) for lead in page.items), Decimal(0))
+
+
+def column_count(page: LeadPage) -> str:
+    """How many leads a column holds: "10,000+" once the count stops at its cap."""
+    return count(page.total) + ("" if page.total_is_exact else "+")
 
 
 def card_caption(lead: LeadSummary) -> str:

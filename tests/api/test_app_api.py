@@ -24,7 +24,9 @@ def test_openapi_lists_the_routes_and_docs_are_served(client: TestClient) -> Non
             "/api/leads", "/api/leads/{lead_id}"} <= set(paths)
     assert set(paths["/api/leads"]) == {"get", "post"}
     params = {p["name"] for p in paths["/api/leads"]["get"]["parameters"]}
-    assert {"search", "status", "source", "assigned_to_id", "unassigned", "sort", "page", "page_size"} <= params
+    assert {"search", "status", "source", "tag_id", "assigned_to_id", "unassigned", "score_min", "score_max",
+            "created_from", "last_contact_to", "never_contacted", "sort", "cursor", "page_size"} <= params
+    assert "page" not in params  # keyset pages: a cursor, never an offset
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert client.get("/api/docs").status_code == 200
 

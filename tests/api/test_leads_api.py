@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from crm.enums import LeadSource, LeadStatus, TeamRole
 from crm.schemas.leads import LeadFilter
-from crm.services import leads
+from crm.schemas.tags import TagAssign, TagCreate
+from crm.services import leads, tags
 from tests.factories import make_lead, make_member, make_team
 
 Login = Callable[..., dict[str, str]]
@@ -52,20 +53,39 @@ def test_list_sorts_and_paginates(client: TestClient, login: Login) -> None:
         make_lead(owner, last_name=last)
     headers = login(owner)
 
-    page2 = client.get("/api/leads", params={"sort": "name", "page": 2, "page_size": 2}, headers=headers)
+    first = client.get("/api/leads", params={"sort": "name", "page_size": 2}, headers=headers).json()
+    page2 = client.get("/api/leads", params={"sort": "name", "page_size": 2, "cursor": first["next_cursor"]},
+                       headers=headers)
     assert page2.status_code == 200
     body = page2.json()
     assert [i["last_name"] for i in body["items"]] == ["Charlie", "Delta"]
-    assert (body["total"], body["page"], body["page_size"]) == (5, 2, 2)
-    last = client.get("/api/leads", params={"sort": "name", "page": 3, "page_size": 2}, headers=headers).json()
-    assert [i["last_name"] for i in last["items"]] == ["Echo"]
+    assert (body["total"], body["total_is_exact"], body["page_size"]) == (5, True, 2)
+    last = client.get("/api/leads", params={"sort": "name", "page_size": 2, "cursor": body["next_cursor"]},
+                      headers=headers).json()
+    assert [i["last_name"] for i in last["items"]] == ["Echo"] and last["next_cursor"] is None
+
+
+def test_list_filters_by_tags_score_and_contact(client: TestClient, login: Login) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    hot, warm, cold = (make_lead(owner, first_name=n) for n in ("Hot", "Warm", "Cold"))
+    tagged = {name: tags.create_tag(owner, TagCreate(name=name)).id for name in ("vip", "investor")}
+    tags.add_tags_to_lead(owner, hot.id, TagAssign(tag_ids=[tagged["vip"]]))
+    tags.add_tags_to_lead(owner, warm.id, TagAssign(tag_ids=[tagged["investor"]]))
+    headers = login(owner)
+
+    both = client.get("/api/leads", params=[("tag_id", tagged["vip"]), ("tag_id", tagged["investor"])],
+                      headers=headers).json()
+    assert sorted(i["first_name"] for i in both["items"]) == ["Hot", "Warm"]
+    untouched = client.get("/api/leads", params={"never_contacted": "true", "score_max": 100}, headers=headers).json()
+    assert untouched["total"] == 3 and cold.id in [i["id"] for i in untouched["items"]]
 
 
 def test_list_refuses_bad_query_parameters_with_the_field_named(client: TestClient, login: Login) -> None:
     headers = login(make_member(make_team(), TeamRole.OWNER))
-    for params, field in (({"page_size": 500}, "page_size"), ({"page": 0}, "page"),
+    for params, field in (({"page_size": 500}, "page_size"), ({"cursor": "not-a-cursor"}, "cursor"),
                           ({"status": "MAYBE"}, "status.0"), ({"sort": "random"}, "sort"),
-                          ({"page": "two"}, "page")):
+                          ({"tag_id": "vip"}, "tag_id.0"), ({"score_min": 101}, "score_min"),
+                          ({"created_from": "2026-02-30"}, "created_from")):
         resp = client.get("/api/leads", params=params, headers=headers)
         assert resp.status_code == 422, params
         error = resp.json()["error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,7 +13,7 @@ from crm.api.deps import CurrentActor
 from crm.api.errors import as_request_validation_error
 from crm.api.schemas import error_responses
 from crm.enums import LeadSource, LeadStatus
-from crm.schemas.common import Page
+from crm.schemas.custom_fields import parse_filter_param
 from crm.schemas.leads import (
     BulkAssign,
     BulkResult,
@@ -21,9 +22,9 @@ from crm.schemas.leads import (
     LeadCreate,
     LeadDetail,
     LeadFilter,
+    LeadPage,
     LeadSelection,
     LeadSort,
-    LeadSummary,
     LeadUpdate,
     StatusChange,
 )
@@ -35,29 +36,46 @@ router = APIRouter(prefix="/api/leads", tags=["leads"])
 
 
 def lead_filter(
-    search: Annotated[str | None, Query(description="Name, email, company or phone digits.")] = None,
+    search: Annotated[str | None, Query(description="Part of a name, email, company or phone number.")] = None,
     status: Annotated[list[LeadStatus] | None, Query(description="Repeat to match any of several.")] = None,
     source: Annotated[list[LeadSource] | None, Query(description="Repeat to match any of several.")] = None,
+    tag_id: Annotated[list[int] | None, Query(description="Leads with any of these tags; repeat.")] = None,
     assigned_to_id: int | None = None,
     unassigned: bool = False,
+    score_min: Annotated[int | None, Query(description="0 to 100.")] = None,
+    score_max: Annotated[int | None, Query(description="0 to 100.")] = None,
+    created_from: Annotated[dt.date | None, Query(description="First day, in your time zone.")] = None,
+    created_to: Annotated[dt.date | None, Query(description="Last day (inclusive), in your time zone.")] = None,
+    last_contact_from: Annotated[dt.date | None, Query(description="First day, in your time zone.")] = None,
+    last_contact_to: Annotated[dt.date | None, Query(description="Last day (inclusive), in your time zone.")] = None,
+    never_contacted: bool = False,
+    cf: Annotated[list[str] | None, Query(description="Custom field condition `key:op[:value]`, e.g. "
+                                          "`max_budget:gte:500000`, `areas:any_of:Downtown|Uptown`; repeat.")] = None,
     sort: LeadSort = LeadSort.NEWEST,
-    page: Annotated[int, Query(description="1-based.")] = 1,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     page_size: Annotated[int, Query(description="1 to 200.")] = 50,
 ) -> LeadFilter:
     """Query string -> LeadFilter; its own rules (limits, lengths) answer 422 like any parameter."""
     try:
-        return LeadFilter(search=search, statuses=status or [], sources=source or [],
-                          assigned_to_id=assigned_to_id, unassigned=unassigned, sort=sort,
-                          page=page, page_size=page_size)
+        return LeadFilter(search=search, statuses=status or [], sources=source or [], tag_ids=tag_id or [],
+                          assigned_to_id=assigned_to_id, unassigned=unassigned, score_min=score_min,
+                          score_max=score_max, created_from=created_from, created_to=created_to,
+                          last_contact_from=last_contact_from, last_contact_to=last_contact_to,
+                          never_contacted=never_contacted, sort=sort, cursor=cursor, page_size=page_size,
+                          custom=[parse_filter_param(c) for c in cf or []])
     except ValidationError as exc:
         raise as_request_validation_error(
-            exc, location="query", renames={"statuses": "status", "sources": "source"}
+            exc, location="query",
+            renames={"statuses": "status", "sources": "source", "tag_ids": "tag_id", "custom": "cf"}
         ) from None
 
 
-@router.get("", response_model=Page[LeadSummary], responses=error_responses(401, 422))
-def list_leads(actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_filter)]) -> Page[LeadSummary]:
-    """One page of the leads you may see (agents: their own and the unassigned pool)."""
+@router.get("", response_model=LeadPage, responses=error_responses(401, 422))
+def list_leads(actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_filter)]) -> LeadPage:
+    """One page of the leads you may see (agents: their own and the unassigned pool).
+
+    Follow `next_cursor` for the next page; `total` is exact when `total_is_exact`, else a lower bound.
+    """
     return leads.list_leads(actor, filters)
 
 

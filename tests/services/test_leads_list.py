@@ -1,0 +1,269 @@
+"""The leads list at scale: keyset pages, capped totals, the new filters and the search index."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+
+from crm.db import transaction
+from crm.enums import LeadStatus, TeamRole
+from crm.errors import ValidationFailed
+from crm.orm import Lead, User
+from crm.schemas.common import Actor
+from crm.schemas.leads import LeadFilter, LeadSelection, LeadSort, LeadUpdate
+from crm.schemas.tags import TagAssign, TagCreate
+from crm.services import leads, tags
+from tests.factories import make_lead, make_member, make_team
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _set(lead_id: int, **values: object) -> None:
+    with transaction() as session:
+        session.execute(update(Lead).where(Lead.id == lead_id).values(**values))
+
+
+def _walk(actor: Actor, page_size: int, **filters: object) -> list[int]:
+    """Every id of the view, page by page through the cursors."""
+    seen: list[int] = []
+    cursor = None
+    for _ in range(100):
+        page = leads.list_leads(actor, LeadFilter(page_size=page_size, cursor=cursor, **filters))
+        seen += [x.id for x in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+    raise AssertionError("the cursor never ended")
+
+
+def _book(owner: Actor) -> list[dict[str, object]]:
+    """13 leads with ties on every sort key and NULL values / last contacts."""
+    specs = [  # (last, first, minutes after T0, score, value, contact minutes or None)
+        ("Baker", "Ann", 0, 50, 300, 10), ("Baker", "Ann", 0, 50, None, None), ("Adams", "Zoe", 5, 90, 300, 10),
+        ("Baker", "Bob", 5, 10, None, 20), ("Clark", "Cy", 5, 50, 100, None), ("Adams", "Amy", 9, 90, 700, 5),
+        ("Davis", "Dee", 1, 0, None, None), ("Clark", "Cy", 2, 10, 100, 20), ("Evans", "Eve", 2, 50, 300, None),
+        ("Baker", "Bob", 9, 70, None, 5), ("Frank", "Fay", 0, 70, 100, 10), ("Adams", "Zoe", 3, 0, 50, None),
+        ("Grant", "Gus", 7, 90, None, 30),
+    ]
+    rows = []
+    statuses = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.WON)
+    for n, (last, first, created, score, value, contact) in enumerate(specs):
+        lead = make_lead(owner, first_name=first, last_name=last, value=None if value is None else Decimal(value),
+                         status=statuses[n % 3])
+        contact_at = None if contact is None else T0 + dt.timedelta(minutes=contact)
+        created_at = T0 + dt.timedelta(minutes=created)
+        _set(lead.id, created_at=created_at, score=score, last_contact_at=contact_at)
+        rows.append({"id": lead.id, "status": statuses[n % 3], "last": last, "first": first, "created": created_at, "score": score,
+                     "value": value, "contact": contact_at})
+    return rows
+
+
+def _expected(rows: list[dict[str, object]], sort: LeadSort) -> list[int]:
+    def desc_nulls_last(key: str) -> list[int]:
+        valued = sorted((r for r in rows if r[key] is not None), key=lambda r: (r[key], r["id"]), reverse=True)
+        nulls = sorted((r for r in rows if r[key] is None), key=lambda r: r["id"], reverse=True)
+        return [r["id"] for r in valued + nulls]  # type: ignore[misc]
+
+    ordered = {
+        LeadSort.NEWEST: lambda: [r["id"] for r in sorted(rows, key=lambda r: (r["created"], r["id"]), reverse=True)],
+        LeadSort.OLDEST: lambda: [r["id"] for r in sorted(rows, key=lambda r: (r["created"], r["id"]))],
+        LeadSort.NAME: lambda: [r["id"] for r in sorted(rows, key=lambda r: (r["last"], r["first"], r["id"]))],
+        LeadSort.SCORE: lambda: [r["id"] for r in sorted(rows, key=lambda r: (r["score"], r["id"]), reverse=True)],
+        LeadSort.VALUE: lambda: desc_nulls_last("value"),
+        LeadSort.LAST_CONTACT: lambda: desc_nulls_last("contact"),
+    }
+    return ordered[sort]()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture(params=["small view", "big view"])
+def view_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test down both of list_leads' plans: a view over COUNT_CAP rows walks the sort index."""
+    if request.param == "big view":
+        monkeypatch.setattr(leads, "COUNT_CAP", 1)
+    return str(request.param)
+
+
+@pytest.mark.parametrize("sort", list(LeadSort))
+def test_cursors_walk_every_sort_with_ties_and_nulls_without_gaps_or_repeats(
+    db: str, sort: LeadSort, view_size: str
+) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    rows = _book(owner)
+    expected = _expected(rows, sort)
+    for size in (1, 2, 5, 13, 50):
+        assert _walk(owner, size, sort=sort) == expected, size
+    first = leads.list_leads(owner, LeadFilter(sort=sort, page_size=4))
+    assert (first.total, first.total_is_exact, first.page_size) == \
+        ((13, True, 4) if view_size == "small view" else (1, False, 4))
+    # A filtered walk keeps the same order over fewer rows.
+    top = [r for r in rows if r["score"] >= 50]
+    assert _walk(owner, 3, sort=sort, score_min=50) == _expected(top, sort)
+    # Several statuses are read one index walk each and merged: still one gapless order.
+    two = [r for r in rows if r["status"] in (LeadStatus.NEW, LeadStatus.WON)]
+    for size in (1, 2, 4):
+        assert _walk(owner, size, sort=sort, statuses=[LeadStatus.WON, LeadStatus.NEW]) == _expected(two, sort)
+
+
+def test_an_agent_walks_only_their_leads_and_the_pool(db: str, view_size: str) -> None:
+    team = make_team()
+    manager = make_member(team, TeamRole.MANAGER)
+    agent, other = make_member(team), make_member(team)
+    mine = {make_lead(manager, assigned_to_id=agent.user_id).id for _ in range(4)}
+    pool = {make_lead(manager).id for _ in range(3)}
+    for _ in range(4):
+        make_lead(manager, assigned_to_id=other.user_id)
+    for sort in LeadSort:
+        walked = _walk(agent, 2, sort=sort)
+        assert len(walked) == len(set(walked)) and set(walked) == mine | pool, sort
+    assert set(_walk(agent, 2, unassigned=True)) == pool
+    assert _walk(agent, 2, assigned_to_id=other.user_id) == []
+    assert leads.list_leads(manager, LeadFilter()).total == (11 if view_size == "small view" else 1)
+
+
+def test_the_total_is_exact_up_to_the_cap_then_a_lower_bound(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    for _ in range(5):
+        make_lead(owner)
+    monkeypatch.setattr(leads, "COUNT_CAP", 3)
+    page = leads.list_leads(owner, LeadFilter(page_size=2))
+    assert (page.total, page.total_is_exact, len(page.items)) == (3, False, 2)
+    monkeypatch.setattr(leads, "COUNT_CAP", 5)
+    assert (leads.list_leads(owner, LeadFilter(page_size=2)).total, True) == (5, True)
+    assert leads.list_leads(owner, LeadFilter(page_size=2)).total_is_exact
+
+
+def _cursor(payload: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [
+    "not base64 at all!", "bm90IGpzb24", _cursor([1, 2]), _cursor({"s": "score", "k": [50, 1]}),
+    _cursor({"s": "newest", "k": ["yesterday", 1]}), _cursor({"s": "newest", "k": ["2026-03-01T12:00:00", 1]}),
+    _cursor({"s": "newest", "k": [None, 1]}), _cursor({"s": "newest", "k": ["2026-03-01T12:00:00+00:00"]}),
+    _cursor({"s": "value", "k": ["NaN", 1]}), _cursor({"s": "value", "k": ["12", "1"]}),
+])
+def test_a_forged_or_stale_cursor_is_refused_not_a_crash(db: str, cursor: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    make_lead(owner)
+    sort = LeadSort.VALUE if "value" in base64.urlsafe_b64decode(cursor + "==").decode(errors="ignore") \
+        else LeadSort.NEWEST
+    with pytest.raises(ValidationFailed) as err:
+        leads.list_leads(owner, LeadFilter(sort=sort, cursor=cursor))
+    assert err.value.field == "cursor"
+
+
+def test_a_cursor_from_another_sort_is_refused(db: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    for _ in range(3):
+        make_lead(owner)
+    cursor = leads.list_leads(owner, LeadFilter(sort=LeadSort.SCORE, page_size=1)).next_cursor
+    with pytest.raises(ValidationFailed):
+        leads.list_leads(owner, LeadFilter(sort=LeadSort.NAME, cursor=cursor))
+
+
+def test_tag_score_and_contact_filters(db: str, view_size: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    vip, investor, other = (tags.create_tag(owner, TagCreate(name=n)).id for n in ("vip", "investor", "other"))
+    a, b, c, d = (make_lead(owner, first_name=n) for n in ("A", "B", "C", "D"))
+    tags.add_tags_to_lead(owner, a.id, TagAssign(tag_ids=[vip, investor]))
+    tags.add_tags_to_lead(owner, b.id, TagAssign(tag_ids=[investor]))
+    tags.add_tags_to_lead(owner, c.id, TagAssign(tag_ids=[other]))
+    _set(a.id, score=80, last_contact_at=T0)
+    _set(b.id, score=40)
+    _set(c.id, score=60, last_contact_at=T0)
+
+    def names(**f: object) -> list[str]:
+        return sorted(x.first_name for x in leads.list_leads(owner, LeadFilter(**f)).items)
+
+    assert names(tag_ids=[vip, investor]) == ["A", "B"]  # any of the tags, each lead once
+    assert leads.list_leads(owner, LeadFilter(tag_ids=[vip, investor])).total == min(2, leads.COUNT_CAP)
+    assert names(tag_ids=[other]) == ["C"]
+    assert names(score_min=60) == ["A", "C"]
+    assert names(score_min=40, score_max=60) == ["B", "C"]
+    assert names(never_contacted=True) == ["B", "D"]
+    assert names(never_contacted=True, tag_ids=[investor]) == ["B"]
+    assert d.id not in {x.id for x in leads.list_leads(owner, LeadFilter(score_min=1)).items}
+
+
+def test_date_filters_are_whole_days_in_the_users_time_zone(db: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    with transaction() as session:
+        session.execute(update(User).where(User.id == owner.user_id).values(timezone="America/Los_Angeles"))
+    late = make_lead(owner, first_name="Late")    # 23:30 on March 9 in Los Angeles (PDT), March 10 in UTC
+    early = make_lead(owner, first_name="Early")  # 00:00 on March 10 in Los Angeles
+    _set(late.id, created_at=dt.datetime(2026, 3, 10, 6, 30, tzinfo=UTC),
+         last_contact_at=dt.datetime(2026, 3, 10, 6, 30, tzinfo=UTC))
+    _set(early.id, created_at=dt.datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+         last_contact_at=dt.datetime(2026, 3, 11, 6, 59, tzinfo=UTC))
+
+    def names(**f: object) -> list[str]:
+        return sorted(x.first_name for x in leads.list_leads(owner, LeadFilter(**f)).items)
+
+    march_9, march_10 = dt.date(2026, 3, 9), dt.date(2026, 3, 10)
+    assert names(created_from=march_9, created_to=march_9) == ["Late"]
+    assert names(created_from=march_10) == ["Early"]
+    assert names(created_to=march_10) == ["Early", "Late"]
+    assert names(last_contact_from=march_10, last_contact_to=march_10) == ["Early"]
+    assert names(last_contact_to=march_9) == ["Late"]
+
+
+def test_search_finds_name_email_company_and_phone_fragments(db: str, view_size: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    dana = make_lead(owner, first_name="Dana", last_name="Okonkwo-Lee", email="dana.lee@harbourmail.com",
+                     company="Seaside Ventures", phone="(415) 555-2671")
+    make_lead(owner, first_name="Sam", last_name="Park", email="sam@park.io", phone="+12125550199")
+
+    def found(term: str) -> list[int]:
+        return [x.id for x in leads.list_leads(owner, LeadFilter(search=term)).items]
+
+    for term in ("okonkwo", "KWO-L", "dana okon", "harbourmail", "a.lee@", "side vent", "555-2671", "4155552",
+                 "(415) 555", "  Dana   Okonkwo  "):
+        assert found(term) == [dana.id], term
+    assert found("OK") == [dana.id]  # under three characters: the start of the last name
+    assert found("ok") == [dana.id]
+    assert found("kw") == []
+    assert found("nobody here") == []
+    for odd in ('"', 'a"b"c', "100%", "_%_", "NEAR(a b)", "x OR y", "*", "d'arcy", "\\"):
+        assert found(odd) == [], odd
+
+
+def test_search_index_follows_updates_and_deletes(db: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    lead = make_lead(owner, first_name="Marguerite", last_name="Vashti", company="Old Name Realty")
+    leads.update_lead(owner, lead.id, LeadUpdate(last_name="Quintero", company=None, phone="+14155550123"))
+
+    def found(term: str) -> list[int]:
+        return [x.id for x in leads.list_leads(owner, LeadFilter(search=term)).items]
+
+    assert found("vashti") == [] and found("old name") == []
+    assert found("quinter") == [lead.id] and found("5550123") == [lead.id]
+    leads.delete_lead(owner, lead.id)
+    assert found("quinter") == [] and found("marguerite") == []
+
+
+def test_bulk_actions_on_a_searched_view_touch_exactly_the_matches(db: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    hits = [make_lead(owner, first_name="Wolfgang", last_name=f"Amadeus{i}") for i in range(3)]
+    keep = make_lead(owner, first_name="Ludwig")
+    searched = LeadSelection(filter=LeadFilter(search="wolfga", page_size=1))
+    assert leads.bulk_assign(owner, searched, owner.user_id).count == 3
+    assert leads.bulk_delete(owner, searched).count == 3
+    left = leads.list_leads(owner, LeadFilter())
+    assert [x.id for x in left.items] == [keep.id]
+    assert leads.list_leads(owner, LeadFilter(search="amadeus")).total == 0
+    assert all(h.id != keep.id for h in hits)
+
+
+def test_the_seeded_search_index_matches_a_fresh_lead_list(db: str) -> None:
+    """Other teams' leads never show up, however well they match."""
+    mine = make_member(make_team(), TeamRole.OWNER)
+    theirs = make_member(make_team(), TeamRole.OWNER)
+    make_lead(theirs, first_name="Bartholomew")
+    assert leads.list_leads(mine, LeadFilter(search="tholom")).total == 0
+    assert leads.list_leads(theirs, LeadFilter(search="tholom", statuses=[LeadStatus.NEW])).total == 1
