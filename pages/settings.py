@@ -14,6 +14,7 @@ from crm.services import secrets, two_factor
 from crm.ui import session
 from crm.ui.account import show_notice
 from crm.ui.assistant import AI_PROVIDERS, PROVIDER_LABELS
+from crm.ui.custom_field_settings import custom_fields_section
 from crm.ui.errors import validation_messages
 from crm.ui.format import absolute_time
 from crm.ui.settings_sections import password_section, profile_section, two_factor_section
@@ -103,8 +104,8 @@ def api_keys_section(actor: Actor) -> None:
 actor = session.require_actor()
 st.title("Settings")
 show_notice()
-profile_tab, password_tab, two_factor_tab, keys_tab = st.tabs(
-    ["Profile", "Password", "Two-factor", "API keys"])
+profile_tab, password_tab, two_factor_tab, keys_tab, fields_tab = st.tabs(
+    ["Profile", "Password", "Two-factor", "API keys", "Custom fields"])
 with profile_tab:
     profile_section(actor)
 with password_tab:
@@ -113,3 +114,5 @@ with two_factor_tab:
     two_factor_section(actor)
 with keys_tab:
     api_keys_section(actor)
+with fields_tab:
+    custom_fields_section(actor)

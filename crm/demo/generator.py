@@ -42,6 +42,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from crm import orm
 from crm.demo import catalog as cat
+from crm.demo import custom_fields as demo_fields
 from crm.demo.accounts import (
     ALL_DEMO_USERS,
     DEMO_ACCOUNTS,
@@ -187,7 +188,7 @@ INTEREST_COLS = ("id", "team_id", "lead_id", "property_id", "kind", "created_at"
 ID_TABLES = (
     "users", "teams", "team_members", "tags", "campaigns", "email_templates", "sms_templates",
     "properties", "leads", "notes", "activities", "tasks", "appointments", "messages",
-    "buyer_requirements", "lead_property_interests",
+    "buyer_requirements", "lead_property_interests", "custom_field_definitions",
 )
 # Per-chunk child tables, in insert order.
 CHUNK_TABLES = (
@@ -448,6 +449,7 @@ def seed_demo(
         gen.run(total_leads=leads, chunk_size=chunk_size)
         say(f"[{gen.elapsed():6.1f}s] building indexes and checking foreign keys")
         writer.complete()  # planner statistics: PostgreSQL's autovacuum analyzes the new rows by itself
+        demo_fields.create_indexes(conn)  # the custom fields' filter indexes, once their values are in
     stats.seconds = time.perf_counter() - started
     say(f"done: {stats.total_rows:,} rows in {stats.seconds:.1f} s")
     return stats
@@ -621,6 +623,8 @@ class _Generator:
             tag_ids[name] = next(self.ids["tags"])
             tag_rows.append((tag_ids[name], team_id, name, color, team_created + 2 * DAY_S))
         self.write("tags", TAG_COLS, tag_rows)
+        self.write("custom_field_definitions", demo_fields.COLUMNS, demo_fields.definition_rows(
+            spec.slug, team_id, self.ids["custom_field_definitions"], team_created + 2 * DAY_S))
 
         metros = _Picker([(cat.METRO_BY_KEY[k], w) for k, w in cat.TEAM_METROS[spec.slug]])
         ctx = _TeamCtx(
@@ -1068,7 +1072,8 @@ class _Generator:
         buf.rows["leads"].append((
             lid, team_id, first, last, email, phone, company, position, ltype.value, status.value, score,
             source.value, value, stages[status], address, city_name, state, zip_code, metro.timezone,
-            email_opt_out, sms_opt_out, agent_id, creator_id, None, created, updated,
+            email_opt_out, sms_opt_out, agent_id, creator_id,
+            demo_fields.lead_values(ctx.spec.slug, lid, price, created) if ltype in BUYERISH else None, created, updated,
             last_contact if rank != 0 else None, won_at,
         ))
 

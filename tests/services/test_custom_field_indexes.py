@@ -1,0 +1,198 @@
+"""Custom-field indexes: made and dropped with their definition, and used by the leads list's filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, text
+
+from crm.db import get_sessions, transaction
+from crm.enums import CustomFieldType, LeadSource, LeadStatus, TeamRole
+from crm.orm import Lead
+from crm.schemas.common import Actor
+from crm.schemas.custom_fields import CustomFieldCreate
+from crm.schemas.leads import CustomFieldFilter, LeadFilter
+from crm.services import custom_fields, leads
+from crm.services.custom_field_indexes import (
+    ensure_custom_field_indexes,
+    existing_indexes,
+    index_ddl,
+    index_name,
+    statistics_name,
+)
+from tests.factories import make_lead, make_member, make_team
+
+T = CustomFieldType
+
+
+def _owner() -> Actor:
+    return make_member(make_team(), TeamRole.OWNER)
+
+
+def _define(actor: Actor, label: str, field_type: CustomFieldType, **extra: Any) -> custom_fields.FieldDefinition:
+    return custom_fields.create_definition(actor, CustomFieldCreate(label=label, field_type=field_type, **extra))
+
+
+def _indexes() -> set[str]:
+    with transaction() as session:
+        return existing_indexes(session)
+
+
+def _statistics() -> set[str]:
+    with transaction() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return set()
+        return set(session.scalars(text("SELECT stxname FROM pg_statistic_ext")))
+
+
+def _has_index(db: str, field_type: CustomFieldType) -> bool:
+    return not (db.startswith("sqlite") and field_type is T.MULTI_SELECT)  # json_each: no index on SQLite
+
+
+@pytest.mark.parametrize("field_type", list(T))
+def test_the_index_comes_with_the_field_and_goes_with_it(db: str, field_type: CustomFieldType) -> None:
+    owner = _owner()
+    choices = ["Cash", "FHA"] if field_type in (T.SELECT, T.MULTI_SELECT) else []
+    field = _define(owner, "Some field", field_type, choices=choices)
+    name = index_name(owner.team_id, field.key)
+    assert (name in _indexes()) is _has_index(db, field_type)
+    # PostgreSQL: planner statistics on the expression (none are read from a partial index).
+    stats = statistics_name(owner.team_id, field.key)
+    assert (stats in _statistics()) is (db.startswith("postgresql") and field_type is not T.MULTI_SELECT)
+    custom_fields.delete_definition(owner, field.id)
+    assert name not in _indexes() and stats not in _statistics()
+
+
+def test_ensure_recreates_missing_indexes_and_drops_orphans(db: str) -> None:
+    owner, other = _owner(), _owner()
+    budget = _define(owner, "Max budget", T.NUMBER)
+    _define(other, "Max budget", T.NUMBER)
+    mine, theirs = index_name(owner.team_id, budget.key), index_name(other.team_id, budget.key)
+    orphan = index_name(owner.team_id, "gone")
+    with transaction() as session:  # as on a database whose definitions predate the indexes
+        session.execute(text(f'DROP INDEX "{mine}"'))
+        session.execute(text(f'DROP INDEX "{theirs}"'))
+        session.execute(text(index_ddl(session.get_bind().dialect.name, owner.team_id, "gone", T.TEXT) or ""))
+    with transaction() as session:
+        assert ensure_custom_field_indexes(session, team_id=owner.team_id) == [mine]
+    assert mine in _indexes() and theirs not in _indexes() and orphan not in _indexes()
+    with transaction() as session:
+        assert ensure_custom_field_indexes(session) == [theirs]
+        assert ensure_custom_field_indexes(session) == []  # idempotent
+    assert {mine, theirs} <= _indexes()
+
+
+def test_names_fit_postgresql_and_keys_are_never_spliced_unchecked() -> None:
+    long_key = "k" * 64
+    assert len(index_name(10**12, long_key)) <= 63
+    assert index_name(10**12, long_key) != index_name(10**12, long_key[:-1] + "x")
+    with pytest.raises(ValueError):
+        index_ddl("sqlite", 1, "x'); DROP TABLE leads; --", T.TEXT)
+
+
+@pytest.fixture
+def statements(db: str) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL the product sends (statement, parameters) while the test runs."""
+    seen: list[tuple[str, Any]] = []
+    engine = _engine()
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    yield seen
+    event.remove(engine, "before_cursor_execute", capture)
+
+
+def _engine() -> Any:
+    return get_sessions().kw["bind"]  # the services' engine
+
+
+def _seed(owner: Actor, rows: int) -> None:
+    """Many leads with spread-out values, written in one statement (the plan needs a real table)."""
+    with transaction() as session:
+        session.execute(insert(Lead), [{
+            "team_id": owner.team_id, "first_name": f"L{n}", "last_name": "B", "email": f"l{n}@x.com",
+            "source": LeadSource.WEBSITE, "status": LeadStatus.NEW, "score": n % 100,
+            "custom_fields": {"max_budget": 1000 * n, "financing": ("Cash", "FHA", "VA")[n % 3],
+                              "move_in_by": f"2027-{1 + n % 12:02d}-{1 + n % 28:02d}", "pre_approved": n % 2 == 0,
+                              "lender_notes": f"note {n}", "areas": ["Downtown"] if n % 5 else ["Uptown"]},
+        } for n in range(rows)])
+        session.execute(text("ANALYZE"))
+
+
+@pytest.mark.parametrize(("key", "op", "value"), [
+    ("max_budget", "eq", 12000),
+    ("max_budget", "gte", 1_990_000),
+    ("lender_notes", "eq", "NOTE 7"),
+    ("move_in_by", "eq", "2027-03-03"),
+    ("financing", "eq", "cash"),
+])
+def test_the_list_query_uses_the_fields_index(db: str, statements: list[tuple[str, Any]],
+                                             key: str, op: str, value: Any) -> None:
+    owner = _owner()
+    _define(owner, "Max budget", T.NUMBER)
+    _define(owner, "Lender notes", T.TEXT)
+    _define(owner, "Move in by", T.DATE)
+    _define(owner, "Financing", T.SELECT, choices=["Cash", "FHA", "VA"])
+    _seed(owner, 2000)
+    statements.clear()
+    page = leads.list_leads(owner, LeadFilter(custom=[CustomFieldFilter(key=key, op=op, value=value)]))  # type: ignore[arg-type]
+    assert page.items  # and it finds what it should
+    listing = [(s, p) for s, p in statements if "LIMIT" in s.upper() and "ORDER BY" in s.upper()]
+    assert listing, statements
+    statement, parameters = listing[0]
+    with _engine().connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        prefix = "EXPLAIN QUERY PLAN " if db.startswith("sqlite") else "EXPLAIN "
+        cursor.execute(prefix + statement, parameters)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert index_name(owner.team_id, key) in plan, plan
+
+
+def test_multi_select_any_of_uses_its_gin_index_on_postgresql(db: str, statements: list[tuple[str, Any]]) -> None:
+    owner = _owner()
+    _define(owner, "Areas", T.MULTI_SELECT, choices=["Downtown", "Uptown"])
+    _seed(owner, 2000)
+    statements.clear()
+    page = leads.list_leads(owner, LeadFilter(custom=[CustomFieldFilter(key="areas", op="any_of", value=["uptown"])]))
+    assert page.total == 400
+    if db.startswith("sqlite"):
+        return  # a scan by design (json_each)
+    statement, parameters = next((s, p) for s, p in statements if "LIMIT" in s.upper() and "ORDER BY" in s.upper())
+    with _engine().connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("SET enable_seqscan = off")  # 2,000 rows: the planner would read them all otherwise
+        cursor.execute("EXPLAIN " + statement, parameters)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert index_name(owner.team_id, "areas") in plan, plan
+
+
+def test_the_indexed_filters_match_exactly_the_right_leads(db: str) -> None:
+    owner = _owner()
+    _define(owner, "Financing", T.SELECT, choices=["Cash", "FHA"])
+    _define(owner, "Max budget", T.NUMBER)
+    cash = make_lead(owner, custom_fields={"financing": "Cash", "max_budget": 10}).id
+    fha = make_lead(owner, custom_fields={"financing": "FHA", "max_budget": 10.5}).id
+    make_lead(owner)
+    other = _owner()
+    _define(other, "Financing", T.SELECT, choices=["Cash"])
+    _define(other, "Max budget", T.TEXT)  # same key, another type, another team
+    make_lead(other, custom_fields={"financing": "Cash", "max_budget": "lots"})
+
+    def ids(*conditions: CustomFieldFilter) -> set[int]:
+        return {i.id for i in leads.list_leads(owner, LeadFilter(custom=list(conditions))).items}
+
+    assert ids(CustomFieldFilter(key="financing", op="eq", value="CASH")) == {cash}
+    assert ids(CustomFieldFilter(key="financing", op="any_of", value=["fha", "Cash"])) == {cash, fha}
+    assert ids(CustomFieldFilter(key="max_budget", op="gte", value=10.25)) == {fha}
+    assert ids(CustomFieldFilter(key="max_budget", op="lte", value=10)) == {cash}
+    assert ids(CustomFieldFilter(key="max_budget", op="is_set")) == {cash, fha}
+    assert len(ids(CustomFieldFilter(key="max_budget", op="is_empty"))) == 1
+    # Compared values are written into the SQL (see custom_field_filters._v): quoting must hold.
+    _define(owner, "Notes", T.TEXT)
+    tricky = make_lead(owner, custom_fields={"notes": "O'Brien \\ said \"no\"; --"}).id
+    assert ids(CustomFieldFilter(key="notes", op="eq", value="o'brien \\ SAID \"no\"; --")) == {tricky}
+    assert ids(CustomFieldFilter(key="notes", op="eq", value="x' OR '1'='1")) == set()
