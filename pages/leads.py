@@ -1,42 +1,37 @@
-"""Leads: search, filter, sort and page through the leads you may see; open one; add a new one;
-change, assign, tag or delete many at once (the picked rows, or every lead matching the filters)."""
+"""Leads: search, filter, sort and page through the leads you may see; keep filters as smart lists
+(saved views, private or shared); open one; add a new one; change, assign, tag or delete many at
+once (the picked rows, or every lead matching the filters)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from crm.enums import LeadSource, LeadStatus, LeadType
-from crm.schemas.leads import LeadCreate, LeadFilter, LeadSort
+from crm.schemas.leads import LeadCreate
 from crm.services import leads
-from crm.ui import bulk_actions, cached, forms, lead_export, session
+from crm.ui import (
+    bulk_actions,
+    cached,
+    custom_field_inputs,
+    forms,
+    lead_export,
+    lead_filters,
+    saved_views_bar,
+    session,
+)
 from crm.ui.errors import attempt
 from crm.ui.format import count, enum_label
 from crm.ui.tables import lead_columns, leads_frame
 
-PAGE_SIZE = 50
-PAGE_KEY = "leads_page"
 TABLE_VERSION_KEY = "leads_table_version"
 CREATED_KEY = "leads_created"
 RESET_NEW_FORM_KEY = "leads_new_reset"
 BULK_MODE_KEY = "leads_bulk_mode"
 NEW_FIELDS = ("first_name", "last_name", "email", "phone", "company", "lead_type", "source", "status",
               "value", "city", "state", "zip_code", "assigned_to_id")
-ANY, UNASSIGNED = "any", "unassigned"
-SORT_LABELS = {
-    LeadSort.NEWEST: "Newest first", LeadSort.OLDEST: "Oldest first", LeadSort.NAME: "Name (A–Z)",
-    LeadSort.SCORE: "Highest score", LeadSort.VALUE: "Highest value", LeadSort.LAST_CONTACT: "Last contacted",
-}
 
 actor = session.require_actor()
 team = {user.id: user.name for user in cached.assignees(actor)}
-
-
-def to_first_page() -> None:
-    st.session_state[PAGE_KEY] = 1
-
-
-def step_page(delta: int) -> None:
-    st.session_state[PAGE_KEY] = max(1, st.session_state.get(PAGE_KEY, 1) + delta)
 
 
 def new_table() -> None:
@@ -51,18 +46,20 @@ def open_lead(lead_id: int) -> None:
     st.switch_page("pages/lead_detail.py", query_params={"id": str(lead_id)})
 
 
-def assignee_label(choice: str | int) -> str:
-    if choice == ANY:
-        return "Anyone"
-    if choice == UNASSIGNED:
-        return "Unassigned"
-    return team.get(int(choice), "Former member")
+def clear_filters() -> None:
+    """on_click of "Clear filters": every filter off, no smart list selected, back to page 1."""
+    lead_filters.clear_filters()
+    st.session_state[saved_views_bar.VIEW_KEY] = saved_views_bar.NONE
+    lead_filters.to_first_page()
 
 
 def new_lead_form() -> None:
     if st.session_state.pop(RESET_NEW_FORM_KEY, False):
         for field in NEW_FIELDS:
             st.session_state.pop(f"leads_new_{field}", None)
+        for key in [k for k in st.session_state if str(k).startswith("leads_new_cf_")]:
+            del st.session_state[key]
+    fields = custom_field_inputs.definitions(actor)
     with st.form("leads_new_form"):
         first, last = st.columns(2)
         values = {
@@ -92,10 +89,12 @@ def new_lead_form() -> None:
                 key="leads_new_assigned_to_id")
         else:
             assignee.caption("New leads you add are assigned to you.")
+        custom = custom_field_inputs.input_widgets(fields, "leads_new_cf") if fields else {}
         st.caption("\\* required — and an email or a phone number.")
         submitted = st.form_submit_button("Create lead", type="primary", icon=":material/person_add:")
     if submitted:
         data = forms.without_none(forms.clean(values))
+        data["custom_fields"] = forms.without_none(custom)
         created = attempt(lambda: leads.create_lead(actor, LeadCreate(**data)))
         if created is not None:
             cached.forget_reads()
@@ -106,9 +105,10 @@ def new_lead_form() -> None:
 
 st.title("Leads")
 
-if bulk_notice := bulk_actions.take_notice():
-    st.toast(bulk_notice, icon=":material/check_circle:")
-    st.success(bulk_notice, icon=":material/check_circle:")
+for notice in (bulk_actions.take_notice(), saved_views_bar.take_notice()):
+    if notice:
+        st.toast(notice, icon=":material/check_circle:")
+        st.success(notice, icon=":material/check_circle:")
 
 if created := st.session_state.pop(CREATED_KEY, None):
     created_id, created_name = created
@@ -120,54 +120,63 @@ if created := st.session_state.pop(CREATED_KEY, None):
 with st.expander("New lead", icon=":material/person_add:"):
     new_lead_form()
 
-search_col, status_col, source_col, assignee_col, sort_col = st.columns([3, 2, 2, 2, 2])
-search = search_col.text_input("Search", key="leads_search", type="search", on_change=to_first_page,
-                               placeholder="Name, email, company or phone", persist_state="session")
-statuses = status_col.multiselect("Status", list(LeadStatus), format_func=enum_label, key="leads_statuses",
-                                  on_change=to_first_page, placeholder="All", persist_state="session")
-sources = source_col.multiselect("Source", list(LeadSource), format_func=enum_label, key="leads_sources",
-                                 on_change=to_first_page, placeholder="All", persist_state="session")
-assignee = assignee_col.selectbox("Assignee", [ANY, UNASSIGNED, *team], format_func=assignee_label,
-                                  key="leads_assignee", on_change=to_first_page, persist_state="session")
-sort = sort_col.selectbox("Sort by", list(LeadSort), format_func=SORT_LABELS.__getitem__, key="leads_sort",
-                          on_change=to_first_page, persist_state="session")
+# Smart lists first: picking one fills the filter bar below before it renders.
+fields = custom_field_inputs.definitions(actor)
+views = saved_views_bar.views(actor)
+saved_views_bar.prepare(views, fields, team)
+view_col, save_col, manage_col = st.columns([5, 1.3, 1.3], vertical_alignment="bottom")
+view = saved_views_bar.picker(view_col, views, fields, team)
 
-filters = attempt(lambda: LeadFilter(
-    search=search or None, statuses=statuses, sources=sources, sort=sort, page_size=PAGE_SIZE,
-    unassigned=assignee == UNASSIGNED,
-    assigned_to_id=assignee if isinstance(assignee, int) else None,
-    page=st.session_state.get(PAGE_KEY, 1),
-))
-result = attempt(lambda: leads.list_leads(actor, filters)) if filters is not None else None
+tag_names = {tag.id: tag.name for tag in lead_filters.team_tags(actor)}
+main = lead_filters.main_filters(team, tag_names)
+more_col, clear_col, note_col = st.columns([1.6, 1.4, 6], vertical_alignment="center")
+with more_col:
+    more = lead_filters.more_filters(fields)
+filters = attempt(lambda: lead_filters.build_filter(main, more))
+if filters is None:
+    st.stop()
+clear_col.button("Clear filters", key="leads_clear_filters", icon=":material/filter_alt_off:", on_click=clear_filters,
+                 disabled=not lead_filters.is_filtered(filters) and view is None)
+with note_col:
+    saved_views_bar.actions(save_col, manage_col, actor, view, filters)
+
+page_filters, page_no = lead_filters.page_filter(filters)
+result = attempt(lambda: leads.list_leads(actor, page_filters))
 if result is None:
     st.stop()
-if result.total and result.page > result.pages:  # the list shrank under us: show its last page
-    st.session_state[PAGE_KEY] = result.pages
+if not result.items and page_no > 1:  # the list shrank under us: start again at its first page
+    lead_filters.to_first_page()
     st.rerun()
 
-if not result.total:
-    st.info("No leads match these filters." if (search or statuses or sources or assignee != ANY)
+if not result.items:
+    st.info("No leads match these filters." if lead_filters.is_filtered(filters)
             else "No leads yet. Create the first one with **New lead** above.", icon=":material/search_off:")
     st.stop()
 
-first_row = (result.page - 1) * result.page_size + 1
+first_row = (page_no - 1) * lead_filters.PAGE_SIZE + 1
 last_row = first_row + len(result.items) - 1
-noun = "lead" if result.total == 1 else "leads"
+# Past the count's cap the total is a lower bound, never smaller than the rows already passed;
+# on the last page the rows passed are the exact total.
+exact = result.total_is_exact or result.next_cursor is None
+matching = result.total if result.total_is_exact else last_row if exact else max(result.total, last_row)
+total = count(matching) + ("" if exact else "+")
+noun = "lead" if matching == 1 and exact else "leads"
 caption_col, export_col = st.columns([5, 1], vertical_alignment="center")
-caption_col.caption(f"{count(result.total)} {noun} · Showing {count(first_row)}–{count(last_row)} of {count(result.total)}")
+caption_col.caption(f"{total} {noun} · Showing {count(first_row)}–{count(last_row)} of {total}")
 with export_col:
-    lead_export.export_control(actor, filters, result.total)
+    lead_export.export_control(actor, filters, matching, total_is_exact=exact)
 
 bulk_mode = st.toggle("Select leads for bulk actions", key=BULK_MODE_KEY, on_change=new_table,
                       help="Tick rows to change, assign, tag or delete them together")
-table_key = f"leads_table_{st.session_state.get(TABLE_VERSION_KEY, 0)}"
+# One table key per page: a row ticked on page 1 must not appear ticked on page 2.
+table_key = f"leads_table_{st.session_state.get(TABLE_VERSION_KEY, 0)}_{lead_filters.page_token(page_filters)}"
 page_ids = [lead.id for lead in result.items]
 if bulk_mode:
     st.dataframe(
         leads_frame(result.items), key=table_key, selection_mode="multi-row", hide_index=True,
         on_select=lambda: bulk_actions.sync_from_table(table_key, page_ids), column_config=lead_columns(),
     )
-    bulk_actions.bulk_bar(actor, result.items, result.total, filters, team, on_done=new_table)
+    bulk_actions.bulk_bar(actor, result.items, matching, filters, team, on_done=new_table, total_is_exact=exact)
 else:
     selection = st.dataframe(
         leads_frame(result.items), key=table_key,
@@ -177,15 +186,14 @@ else:
         open_lead(result.items[selection.selection.rows[0]].id)
 
 names = {lead.id: lead.full_name for lead in result.items}
-pick, open_col, prev, page_no, nxt = st.columns([4, 1.4, 1.3, 1, 1.1], vertical_alignment="bottom")
+pick, open_col, prev, page_col, nxt = st.columns([4, 1.4, 1.3, 1, 1.1], vertical_alignment="bottom")
 choice = pick.selectbox("Jump to a lead", list(names), format_func=names.__getitem__, index=None,
                         placeholder="Select a row above, or pick a lead here", key="leads_open_choice")
 opened = open_col.button("Open lead", key="leads_open_button", icon=":material/open_in_new:", disabled=choice is None)
 if opened and choice is not None:
     open_lead(choice)
-prev.button("Previous", key="leads_prev", icon=":material/chevron_left:", on_click=step_page, args=(-1,),
-            disabled=result.page <= 1)
-page_no.number_input(f"Page (of {count(result.pages)})", min_value=1, max_value=result.pages, key=PAGE_KEY,
-                     persist_state="session")
-nxt.button("Next", key="leads_next", icon=":material/chevron_right:", on_click=step_page, args=(1,),
-           disabled=result.page >= result.pages)
+prev.button("Previous", key="leads_prev", icon=":material/chevron_left:", on_click=lead_filters.previous_page,
+            disabled=page_no <= 1)
+page_col.markdown(f"Page {count(page_no)}")
+nxt.button("Next", key="leads_next", icon=":material/chevron_right:", on_click=lead_filters.next_page,
+           args=(result.next_cursor or "",), disabled=result.next_cursor is None)

@@ -15,17 +15,19 @@ from crm.ui.format import count
 FILE_KEY = "leads_export_file"
 
 
-def export_control(actor: Actor, filters: LeadFilter, total: int) -> None:
+def export_control(actor: Actor, filters: LeadFilter, total: int, *, total_is_exact: bool = True) -> None:
     """A popover that prepares the file on demand (building it on every rerun would be wasteful)."""
     if not can(actor, Action.IMPORT_EXPORT):
         return
+    filters = filters.model_copy(update={"cursor": None})  # the whole view, not from the page on screen
+    how_many = count(total) + ("" if total_is_exact else "+")
     with st.popover("Export", icon=":material/download:"):
-        st.caption(f"All {count(total)} leads of this view, with their tags — not just this page. "
+        st.caption(f"All {how_many} leads of this view, with their tags — not just this page. "
                    "Cells a spreadsheet would run as formulas are made harmless.")
         fmt = st.radio("Format", list(ExportFormat), format_func=lambda f: f.value.upper(),
                        horizontal=True, key="leads_export_format")
         if st.button("Prepare file", key="leads_export_prepare", icon=":material/description:"):
-            with st.spinner(f"Exporting {count(total)} leads…"):
+            with st.spinner(f"Exporting {how_many} leads…"):
                 data = attempt(lambda: b"".join(lead_export.export_leads(actor, filters, fmt)))
             if data is not None:
                 st.session_state[FILE_KEY] = (fmt, data)

@@ -37,10 +37,17 @@ def test_sign_in_dashboard_leads_and_a_lead(app_url: str, page: Any) -> None:
     _timed("dashboard after sign-in", timings, t0)
 
     t0 = time.monotonic()
-    page.get_by_role("link", name="Leads").click()
+    page.get_by_role("link", name="Leads", exact=True).click()  # not "Import leads"
     expect(page.get_by_role("heading", name="Leads")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Showing 1–50 of"))).to_be_visible()
     _timed("leads", timings, t0)
+    # Keyset paging: the cursors of the pages passed are kept in the session.
+    page.get_by_role("button", name=re.compile("Next")).click()
+    expect(page.get_by_text(re.compile(r"Showing 51–100 of"))).to_be_visible()
+    page.get_by_role("button", name=re.compile("Previous")).click()
+    expect(page.get_by_text(re.compile(r"Showing 1–50 of"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Previous"))).to_be_disabled()
+    page.wait_for_load_state("networkidle")
 
     page.get_by_label("Jump to a lead").click()
     option = page.get_by_role("option").first

@@ -193,8 +193,12 @@ def test_leads_are_paged_fifty_at_a_time(brokerage: Brokerage) -> None:
     assert len(shown_names(at)) == 15
     at.text_input(key="leads_search").input("bulk").run()  # a new search starts again at page 1
     assert any(c.value == "55 leads · Showing 1–50 of 55" for c in at.caption)
-    at.number_input(key="leads_page").set_value(2).run()
+    at.button(key="leads_next").click().run()
     assert any(c.value == "55 leads · Showing 51–55 of 55" for c in at.caption)
+    assert at.button(key="leads_next").disabled  # the last page
+    at.button(key="leads_prev").click().run()
+    assert any(c.value == "55 leads · Showing 1–50 of 55" for c in at.caption)
+    assert at.button(key="leads_prev").disabled
     assert not at.exception
 
 
