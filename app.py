@@ -20,7 +20,8 @@ st.set_page_config(page_title="RealEstate Pro", page_icon=":material/home_work:"
 SIGN_IN = "pages/sign_in.py"
 # The signed-in pages' URLs. A signed-out visitor who follows a link to one of them (say
 # /lead?id=7) gets the sign-in form at that URL and lands on the page once signed in.
-PROTECTED_URLS = ("dashboard", "leads", "lead", "tasks", "pipeline", "assistant", "settings", "team", "admin")
+PROTECTED_URLS = ("dashboard", "leads", "duplicates", "lead", "tasks", "pipeline", "assistant", "settings", "team",
+                  "admin")
 
 
 def email_link_pages(*, hidden: bool) -> list[st.Page]:
@@ -61,6 +62,9 @@ else:
         "Work": [
             st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=True),
             st.Page("pages/leads.py", title="Leads", icon=":material/group:"),
+            *([st.Page("pages/lead_import.py", title="Import leads", icon=":material/upload_file:")]
+              if can(actor, Action.IMPORT_EXPORT) else []),
+            st.Page("pages/duplicates.py", title="Duplicates", icon=":material/join_inner:"),
             st.Page("pages/tasks.py", title="Tasks", icon=":material/task_alt:"),
             # Reached from the Leads table (or /lead?id=…); hidden because it needs a lead to show.
             st.Page("pages/lead_detail.py", title="Lead", icon=":material/person:", url_path="lead",

@@ -1,5 +1,5 @@
 """Lead: who they are and where they stand, in tabs — Overview (details, status, assignee, edit),
-Timeline, Notes and Tasks."""
+Timeline, Notes, Tasks and Properties (listings of interest)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from crm.errors import DomainError, NotFound
 from crm.schemas.leads import LeadDetail, LeadUpdate, NoteCreate
 from crm.services import leads
 from crm.services.permissions import Action, can
-from crm.ui import cached, components, forms, session
+from crm.ui import cached, components, custom_field_inputs, forms, session
 from crm.ui.errors import attempt, show_domain_error
 from crm.ui.format import enum_label, money, relative_time, user_zone
 from crm.ui.lead_extras import log_activity_form, notes_list, show_error, tag_editor
+from crm.ui.lead_properties import duplicates_notice, properties_tab
 from crm.ui.lead_tasks import tasks_tab
 
 NOT_VISIBLE = "This lead does not exist or is not visible to you."
@@ -145,10 +146,14 @@ def edit_form(lead: LeadDetail) -> None:
         values["city"] = city.text_input("City", lead.city or "", key="lead_detail_edit_city")
         values["state"] = state.text_input("State", lead.state or "", key="lead_detail_edit_state")
         values["zip_code"] = zip_code.text_input("ZIP code", lead.zip_code or "", key="lead_detail_edit_zip_code")
+        fields = custom_field_inputs.definitions(actor)
+        custom = custom_field_inputs.input_widgets(fields, "lead_detail_edit_cf", lead.custom_fields) if fields else {}
         submitted = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
     if not submitted:
         return
     changes = forms.changed_fields(lead, values)
+    if custom_changes := custom_field_inputs.changed_values(lead.custom_fields, custom):
+        changes["custom_fields"] = custom_changes
     if not changes:
         st.info("Nothing to save: no field was changed.")
     elif attempt(lambda: leads.update_lead(actor, lead.id, LeadUpdate(**changes))) is not None:
@@ -187,16 +192,20 @@ score.metric("Score", f"{lead.score}/100", border=True)
 value.metric("Value", money(lead.value), border=True)
 assignee.metric("Assigned to", lead.assigned_to.name if lead.assigned_to else "Unassigned", border=True)
 contacted.metric("Last contact", relative_time(lead.last_contact_at), border=True)
+duplicates_notice(actor, lead)
 
 show_error()
 zone = user_zone(actor)
-overview_tab, timeline_tab, notes_tab, task_tab = st.tabs(
-    ["Overview", "Timeline", "Notes", "Tasks"], key="lead_detail_tabs")
+overview_tab, timeline_tab, notes_tab, task_tab, property_tab = st.tabs(
+    ["Overview", "Timeline", "Notes", "Tasks", "Properties"], key="lead_detail_tabs")
 with overview_tab:
     about, side = st.columns([3, 2], gap="large")
     with about:
         st.subheader("Contact")
         components.contact_lines(lead)
+        if custom_fields := custom_field_inputs.definitions(actor):
+            st.subheader("Details")
+            custom_field_inputs.show_values(custom_fields, lead.custom_fields)
         st.subheader("Tags")
         components.tag_chips(lead.tags)
         with st.expander("Edit tags", icon=":material/sell:"):
@@ -222,3 +231,5 @@ with notes_tab:
     notes_list(actor, lead)
 with task_tab:
     tasks_tab(actor, lead, zone)
+with property_tab:
+    properties_tab(actor, lead)

@@ -9,6 +9,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from crm.api.errors import install_error_handlers
 from crm.api.routes import activities, admin, auth, health, leads, notes, tags, teams
+from crm.api.routes import custom_fields as custom_field_routes
+from crm.api.routes import duplicates as duplicate_routes
+from crm.api.routes import lead_import as lead_import_routes
+from crm.api.routes import saved_views as saved_view_routes
 from crm.api.routes import settings as settings_routes
 from crm.api.routes import tasks as task_routes
 from crm.config import get_settings
@@ -47,7 +51,11 @@ def create_app() -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
+    app.include_router(duplicate_routes.router)  # before leads: /api/leads/duplicates is not a lead id
+    app.include_router(lead_import_routes.router)  # before leads: /api/leads/import(s) is not a lead id
     for module in (health, auth, leads, tags, notes, activities, teams, admin, settings_routes):
         app.include_router(module.router)
     app.include_router(task_routes.router)
+    app.include_router(saved_view_routes.router)
+    app.include_router(custom_field_routes.router)
     return app

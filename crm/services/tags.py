@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Boolean, String, cast, delete, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.db import SessionFactory, transaction
 from crm.errors import Conflict, NotFound, ValidationFailed
-from crm.orm import Tag, lead_tags
+from crm.orm import DomainEvent, Lead, Tag, lead_tags
+from crm.orm.base import UTCDateTime
 from crm.schemas.common import Actor
-from crm.schemas.tags import TagAssign, TagCreate, TagOut, TagUpdate
+from crm.schemas.leads import LeadSelection
+from crm.schemas.tags import BulkTagResult, TagAssign, TagCreate, TagOut, TagUpdate
 from crm.services.access import MANAGERS, load_lead, require_role
 from crm.services.audit import emit_event, record_audit
+from crm.services.leads import _selection_scope
 from crm.services.permissions import Action, require
 
 
@@ -111,6 +118,73 @@ def remove_tag_from_lead(actor: Actor, lead_id: int, tag_id: int, *, sessions: S
                        payload={"lead_id": lead.id, "tag_id": tag.id, "tag": tag.name})
             record_audit(session, actor=actor, action="lead.tags_remove", resource="lead", resource_id=lead.id,
                          changes={"tags": [tag.name]})
+
+
+def bulk_tag(actor: Actor, selection: LeadSelection, add_tag_ids: Sequence[int] = (),
+             remove_tag_ids: Sequence[int] = (), *, add_names: Sequence[str] = (),
+             sessions: SessionFactory | None = None) -> BulkTagResult:
+    """Add and remove tags on every selected lead (explicit ids, or the whole filtered view) in a
+    few set-based statements; tags are the team's (`add_names` may create new ones)."""
+    require(actor, Action.EDIT_LEADS)
+    with transaction(sessions) as session:
+        # The leads service owns what a selection means (visible ids, or a whole filtered view).
+        scope = _selection_scope(session, actor, selection)
+        adding = {tag.id: tag.name for tag in (_load(session, actor, i) for i in dict.fromkeys(add_tag_ids))}
+        for raw in add_names:
+            name = raw.strip()
+            if name:
+                if len(name) > 64:
+                    raise ValidationFailed("A tag name has at most 64 characters.", field="add_names")
+                tag = _by_name(session, actor, name) or _create(session, actor, name, None)
+                adding[tag.id] = tag.name
+        removing = {tag.id: tag.name for tag in (_load(session, actor, i) for i in dict.fromkeys(remove_tag_ids))}
+        if set(adding) & set(removing):
+            raise ValidationFailed("A tag cannot be both added and removed.", field="remove_tag_ids")
+        selected_count = session.scalar(select(func.count()).select_from(Lead).where(*scope)) or 0
+        present = lead_tags.alias("present")
+        added = removed = 0
+        for tag_id, name in adding.items():
+            missing = ~exists(select(present.c.lead_id).where(present.c.lead_id == Lead.id,
+                                                              present.c.tag_id == tag_id))
+            _tag_events(session, actor, [*scope, missing], "lead.tag_added", tag_id, name)
+            # preserve_rowcount: SQLAlchemy drops an INSERT … SELECT's row count on PostgreSQL otherwise.
+            added += _rowcount(session.execute(insert(lead_tags).from_select(
+                ["lead_id", "tag_id"], select(Lead.id, literal(tag_id)).where(*scope, missing))
+                .execution_options(preserve_rowcount=True)))
+        for tag_id, name in removing.items():
+            carried = exists(select(present.c.lead_id).where(present.c.lead_id == Lead.id,
+                                                             present.c.tag_id == tag_id))
+            _tag_events(session, actor, [*scope, carried], "lead.tag_removed", tag_id, name)
+            # The selected ids come from a derived table: the scope's own subqueries on lead_tags
+            # must not correlate with the DELETE's target.
+            selected = select(Lead.id).where(*scope).subquery()
+            removed += _rowcount(session.execute(
+                delete(lead_tags).where(lead_tags.c.tag_id == tag_id, lead_tags.c.lead_id.in_(select(selected.c.id)))
+                .execution_options(synchronize_session=False)))
+        record_audit(session, actor=actor, action="lead.bulk_tag", resource="lead",
+                     changes={"count": selected_count, "added": added, "removed": removed, "add": sorted(adding.values()),
+                              "remove": sorted(removing.values()),
+                              "selection": selection.model_dump(mode="json", exclude_none=True)})
+        emit_event(session, actor, type="lead.bulk_tagged", resource="lead", resource_id="bulk",
+                   payload={"added": added, "removed": removed, "add": sorted(adding), "remove": sorted(removing)})
+    return BulkTagResult(count=selected_count, added=added, removed=removed)
+
+
+def _tag_events(session: Session, actor: Actor, where: list[Any], type_: str, tag_id: int, name: str) -> None:
+    """One event per lead gaining or losing the tag, as add_tags_to_lead writes (INSERT … SELECT)."""
+    build = func.jsonb_build_object if session.get_bind().dialect.name == "postgresql" else func.json_object
+    payload = build(cast(literal("lead_id"), String), Lead.id, cast(literal("tag_id"), String),
+                    cast(literal(tag_id), Lead.id.type), cast(literal("tag"), String), cast(literal(name), String),
+                    cast(literal("bulk"), String), cast(literal(True), Boolean))
+    session.execute(insert(DomainEvent).from_select(
+        ["team_id", "actor_id", "type", "resource", "resource_id", "payload", "created_at"],
+        select(Lead.team_id, literal(actor.user_id), literal(type_), literal("lead"), cast(Lead.id, String),
+               payload, literal(dt.datetime.now(dt.UTC), UTCDateTime())).where(*where),
+    ))
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 def _load(session: Session, actor: Actor, tag_id: int) -> Tag:

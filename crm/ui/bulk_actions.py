@@ -11,7 +11,6 @@ from crm.enums import LeadSource, LeadStatus, LeadType
 from crm.errors import PermissionDenied
 from crm.schemas.common import Actor
 from crm.schemas.leads import BulkResult, LeadBulkChanges, LeadFilter, LeadSelection, LeadSummary
-from crm.schemas.tags import TagAssign
 from crm.services import leads, tags
 from crm.services.permissions import Action, require
 from crm.ui import cached
@@ -67,8 +66,12 @@ def take_notice() -> str | None:
 
 
 def bulk_bar(actor: Actor, items: list[LeadSummary], total: int, matching: LeadFilter,
-             team: dict[int, str], on_done: Callable[[], None]) -> None:
-    """Render the bar. `matching` is the page's filter (its paging is ignored by the services)."""
+             team: dict[int, str], on_done: Callable[[], None], *, total_is_exact: bool = True) -> None:
+    """Render the bar. `matching` is the page's filter (its cursor is dropped: "all matching" is the
+    whole view). An inexact `total` is a lower bound ("10,000+"); the notice after an action says how
+    many leads it really touched."""
+    matching = matching.model_copy(update={"cursor": None})
+    total_text = count(total) + ("" if total_is_exact else "+")
     if st.session_state.pop(RESET_KEY, False):
         for key in (IDS_KEY, "leads_bulk_confirm", "leads_bulk_tags"):
             st.session_state.pop(key, None)
@@ -89,7 +92,7 @@ def bulk_bar(actor: Actor, items: list[LeadSummary], total: int, matching: LeadF
         scope = st.radio(
             "Apply to", [SELECTED, ALL], horizontal=True, key=SCOPE_KEY,
             format_func=lambda s: (f"Selected leads ({count(len(selected))})" if s == SELECTED
-                                   else f"All {count(total)} matching leads"))
+                                   else f"All {total_text} matching leads"))
         action_col, value_col, apply_col = st.columns([2, 3, 1.2], vertical_alignment="bottom")
         action = action_col.selectbox("Action", list(ACTIONS), format_func=ACTIONS.__getitem__, key=ACTION_KEY)
         value = _value_widget(value_col, action, team)
@@ -98,11 +101,11 @@ def bulk_bar(actor: Actor, items: list[LeadSummary], total: int, matching: LeadF
         blocked = refusal(actor, action)
         if blocked is None and scope == SELECTED and not selected:
             blocked = "Select at least one lead, or apply to all matching leads."
-        if blocked is None and action == "tag" and scope == ALL:
-            blocked = "Tags can be added to selected leads only (at most a page at a time)."
         if blocked is None and action == "delete":
-            confirmed = st.checkbox(f"Yes, delete {count(target)} lead{'s' if target != 1 else ''} "
-                                    "with their notes, tasks and history", key="leads_bulk_confirm")
+            how_many = f"{count(target)} lead{'s' if target != 1 else ''}" if scope == SELECTED or total_is_exact \
+                else f"every matching lead ({total_text})"
+            confirmed = st.checkbox(f"Yes, delete {how_many} with their notes, tasks and history",
+                                    key="leads_bulk_confirm")
             if not confirmed:
                 blocked = "Tick the confirmation to delete."
         apply = apply_col.button("Apply", key="leads_bulk_apply", type="primary", icon=":material/done_all:",
@@ -168,12 +171,10 @@ def _run(actor: Actor, action: str, value: object, selection: LeadSelection, sel
         if not names:
             st.error("Type at least one tag.", icon=":material/error:")
             return None
-        done = 0
-        for lead_id in selected:
-            if attempt(lambda lead_id=lead_id: tags.add_tags_to_lead(actor, lead_id, TagAssign(names=names))) is None:
-                return None if not done else f"Tagged {_plural(done)} before an error; the rest were left as they were."
-            done += 1
-        return f"Tagged {_plural(done)} with {', '.join(names)}."
+        # One set-based call, for picked leads and for every matching lead alike (new names create tags).
+        tagged = attempt(lambda: tags.bulk_tag(actor, selection, add_names=names))
+        if tagged is not None:
+            return f"Tagged {_plural(tagged.count)} with {', '.join(names)}."
     elif action == "delete":
         result = attempt(lambda: leads.bulk_delete(actor, selection))
         if result is not None:

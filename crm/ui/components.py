@@ -36,6 +36,8 @@ ACTIVITY_ICONS: dict[ActivityType, str] = {
     ActivityType.STATUS_CHANGED: ":material/swap_horiz:",
     ActivityType.STAGE_CHANGED: ":material/linear_scale:",
     ActivityType.LEAD_CREATED: ":material/person_add:",
+    ActivityType.LEAD_MERGED: ":material/merge:",
+    ActivityType.LEAD_IMPORTED: ":material/upload_file:",
     ActivityType.LEAD_ASSIGNED: ":material/assignment_ind:",
     ActivityType.CAMPAIGN_LAUNCHED: ":material/campaign:",
     ActivityType.CAMPAIGN_COMPLETED: ":material/flag:",

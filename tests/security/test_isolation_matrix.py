@@ -365,7 +365,18 @@ SERVICES: dict[str, Svc] = {
 }
 from tests.security.registry_tasks import SERVICES_TASKS, task_path_id  # noqa: E402,I001
 SERVICES.update(SERVICES_TASKS)
+from tests.security.registry_duplicates import SERVICES_DUPLICATES  # noqa: E402,I001
+SERVICES.update(SERVICES_DUPLICATES)
 PATH_IDS["task_id"] = task_path_id
+from tests.security.registry_custom_fields import SERVICES_CUSTOM_FIELDS, field_path_id  # noqa: E402,I001
+SERVICES.update(SERVICES_CUSTOM_FIELDS)
+PATH_IDS["field_id"] = field_path_id
+from tests.security.registry_saved_views import SERVICES_SAVED_VIEWS, view_path_id  # noqa: E402,I001
+SERVICES.update(SERVICES_SAVED_VIEWS)
+PATH_IDS["view_id"] = view_path_id
+from tests.security.registry_lead_import import SERVICES_LEAD_IMPORT, import_for  # noqa: E402,I001
+SERVICES.update(SERVICES_LEAD_IMPORT)
+PATH_IDS["import_id"] = import_for
 
 # Public actor-first functions that are authorization helpers, not use cases.
 SERVICE_HELPERS = {
@@ -579,6 +590,14 @@ API: dict[str, Api] = {
 }
 from tests.security.registry_tasks import API_TASKS  # noqa: E402,I001
 API.update(API_TASKS)
+from tests.security.registry_duplicates import API_DUPLICATES  # noqa: E402,I001
+API.update(API_DUPLICATES)
+from tests.security.registry_custom_fields import API_CUSTOM_FIELDS  # noqa: E402,I001
+API.update(API_CUSTOM_FIELDS)
+from tests.security.registry_saved_views import API_SAVED_VIEWS  # noqa: E402,I001
+API.update(API_SAVED_VIEWS)
+from tests.security.registry_lead_import import API_LEAD_IMPORT  # noqa: E402,I001
+API.update(API_LEAD_IMPORT)
 
 
 def discover_routes(app: Any) -> set[str]:

@@ -45,6 +45,12 @@ GUARDED = {
 }
 from tests.security.registry_tasks import GUARDED_TASKS  # noqa: E402,I001
 GUARDED.update(GUARDED_TASKS)
+from tests.security.registry_duplicates import GUARDED_DUPLICATES  # noqa: E402,I001
+GUARDED.update(GUARDED_DUPLICATES)
+from tests.security.registry_saved_views import GUARDED_SAVED_VIEWS  # noqa: E402,I001
+GUARDED.update(GUARDED_SAVED_VIEWS)
+from tests.security.registry_lead_import import GUARDED_LEAD_IMPORT  # noqa: E402,I001
+GUARDED.update(GUARDED_LEAD_IMPORT)
 
 
 def _schema_modules() -> None:

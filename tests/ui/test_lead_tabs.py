@@ -42,7 +42,7 @@ def notices(at: AppTest) -> list[str]:
 def test_lead_page_renders_its_tabs_for_each_role(brokerage: Brokerage, role: TeamRole) -> None:
     at = open_lead(brokerage, role, "Alice")
     assert not at.exception, [e.message for e in at.exception]
-    assert [t.label for t in at.tabs] == ["Overview", "Timeline", "Notes", "Tasks"]
+    assert [t.label for t in at.tabs] == ["Overview", "Timeline", "Notes", "Tasks", "Properties"]
     assert at.title[0].value == "Alice Anders"
 
 
