@@ -10,8 +10,6 @@ member reads them (forms and filters need them).
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from crm.schemas.common import Actor
 from crm.schemas.custom_fields import CustomFieldCreate, CustomFieldOrder, CustomFieldUpdate
 from crm.services import custom_fields
 from crm.services.permissions import Action
+from tests.security.registry_common import matrix_module as _matrix
 
 _SEQ = itertools.count(1)
 _CREATED: dict[str, int] = {}  # "own"/"foreign" -> field ids made for the list check
@@ -57,15 +56,6 @@ def _no_foreign_fields(_w: Any, _a: Actor, rows: Any) -> None:
     ids = {d.id for d in rows}
     assert _CREATED["own"] in ids and _CREATED["foreign"] not in ids
 
-
-def _matrix() -> types.ModuleType:
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", "") and module.__file__.endswith("test_isolation_matrix.py") \
-                and hasattr(module, "Svc"):
-            return module
-    import tests.security.test_isolation_matrix as module  # noqa: PLC0415
-
-    return module
 
 
 def _services() -> dict[str, Any]:

@@ -10,8 +10,6 @@ on: each call creates one (unassigned, so every role of its team may see it).
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 from typing import Any
 
 from crm.db import transaction
@@ -22,6 +20,7 @@ from crm.schemas.duplicates import DuplicateProbe, DuplicateQuery, MergeRequest
 from crm.schemas.leads import LeadSelection
 from crm.services import duplicates, lead_merge, lead_properties, tags
 from crm.services.permissions import Action
+from tests.security.registry_common import matrix_module as _matrix
 
 _SEQ = itertools.count(1)
 SHARED_PHONE = "+14155550142"
@@ -69,15 +68,6 @@ def _only_own_matches(_w: Any, _a: Actor, matches: Any) -> None:
 def _one_tag_added(_w: Any, _a: Actor, result: Any) -> None:
     assert result.added == 1
 
-
-def _matrix() -> types.ModuleType:
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", "") and module.__file__.endswith("test_isolation_matrix.py") \
-                and hasattr(module, "Svc"):
-            return module
-    import tests.security.test_isolation_matrix as module  # noqa: PLC0415
-
-    return module
 
 
 def _services() -> dict[str, Any]:

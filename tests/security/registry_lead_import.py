@@ -10,14 +10,13 @@ filled through the matrix's PATH_IDS by `import_path_id(side)`.
 from __future__ import annotations
 
 import io
-import sys
-import types
 from typing import Any
 
 from crm.schemas.common import Actor
 from crm.schemas.lead_import import ImportOptions
 from crm.services import lead_import
 from crm.services.permissions import Action
+from tests.security.registry_common import matrix_module as _matrix
 
 CSV = b"First Name,Email\nMatrix,matrix.import@example.com\n"
 _CREATED: dict[str, int] = {}
@@ -37,15 +36,6 @@ def _no_foreign_imports(_w: Any, _a: Actor, jobs: Any) -> None:
     ids = {j.id for j in jobs}
     assert _CREATED["own"] in ids and _CREATED["foreign"] not in ids
 
-
-def _matrix() -> types.ModuleType:
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", "") and module.__file__.endswith("test_isolation_matrix.py") \
-                and hasattr(module, "Svc"):
-            return module
-    import tests.security.test_isolation_matrix as module  # noqa: PLC0415
-
-    return module
 
 
 def _services() -> dict[str, Any]:

@@ -10,8 +10,6 @@ who may MANAGE_TEAM may change it, and on the foreign side it answers NotFound. 
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 from typing import Any
 
 from crm.db import transaction
@@ -21,6 +19,7 @@ from crm.schemas.leads import LeadFilter
 from crm.schemas.saved_views import SavedViewCreate, SavedViewUpdate
 from crm.services import saved_views
 from crm.services.permissions import Action
+from tests.security.registry_common import matrix_module as _matrix
 
 _SEQ = itertools.count(1)
 _CREATED: dict[str, int] = {}  # "own"/"foreign" -> view ids made for the list check
@@ -56,16 +55,6 @@ def _only_visible_leads(w: Any, _a: Actor, page: Any) -> None:
     ids = {lead.id for lead in page.items}
     assert w.own.lead_id in ids and w.foreign.lead_id not in ids
 
-
-def _matrix() -> types.ModuleType:
-    """The isolation-matrix module (pytest may have imported it under its bare file name)."""
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", "") and module.__file__.endswith("test_isolation_matrix.py") \
-                and hasattr(module, "Svc"):
-            return module
-    import tests.security.test_isolation_matrix as module  # noqa: PLC0415
-
-    return module
 
 
 def _services() -> dict[str, Any]:

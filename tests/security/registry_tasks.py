@@ -14,8 +14,6 @@ Routes use the `{task_id}` placeholder, filled through the matrix's PATH_IDS by
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from typing import Any
 
 from crm.db import transaction
@@ -24,6 +22,7 @@ from crm.orm import Task
 from crm.schemas.common import Actor
 from crm.schemas.tasks import TaskCreate, TaskFilter, TaskUpdate
 from crm.services import tasks
+from tests.security.registry_common import matrix_module as _matrix
 
 _PREPARED: dict[int, int] = {}  # team id -> the task `prepare` created for the acting user
 _CREATED: dict[str, int] = {}  # "own"/"foreign" -> task ids created for the list checks
@@ -94,16 +93,6 @@ def _body_create(_w: Any, s: Any, _a: Actor) -> dict[str, Any]:
     return {"title": "Api task", "due_date": _due().isoformat(), "lead_id": s.lead_id,
             "assigned_to_id": s.target.user_id}
 
-
-def _matrix() -> types.ModuleType:
-    """The isolation-matrix module (pytest may have imported it under its bare file name)."""
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", "") and module.__file__.endswith("test_isolation_matrix.py") \
-                and hasattr(module, "Svc"):
-            return module
-    import tests.security.test_isolation_matrix as module  # noqa: PLC0415
-
-    return module
 
 
 def _services() -> dict[str, Any]:
