@@ -441,7 +441,7 @@ def _record_activities(conn: Connection, ctx: ImportContext, first: int, last: i
     """One timeline entry per created/updated lead, copied in SQL from this batch's report lines."""
     conn.execute(
         text("INSERT INTO activities (team_id, type, title, lead_id, user_id, created_at) "
-             "SELECT :team, CASE WHEN outcome = 'CREATED' THEN 'LEAD_CREATED' ELSE 'NOTE_ADDED' END, "
+             "SELECT :team, CASE WHEN outcome = 'CREATED' THEN 'LEAD_CREATED' ELSE 'LEAD_IMPORTED' END, "
              "CASE WHEN outcome = 'CREATED' THEN :created ELSE :updated END, lead_id, :user, :now "
              "FROM lead_import_rows WHERE import_id = :import_id AND row_number BETWEEN :first AND :last "
              "AND outcome IN ('CREATED', 'UPDATED') AND lead_id IS NOT NULL")
