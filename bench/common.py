@@ -96,3 +96,18 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def migrate_and_seed(url: str, backend: str, n: int) -> None:
+    """Migrate a new database and fill it with the demo generator (N leads with histories), printing progress."""
+    from crm.db import make_engine
+    from crm.demo.generator import seed_demo
+
+    migrate(url)
+    print(f"{backend}: seeding {n:,} leads into {url}", flush=True)
+    engine = make_engine(url)
+    try:
+        stats = seed_demo(engine, leads=n, seed=42, progress=lambda m: print(f"  {backend}: {m}", flush=True))
+    finally:
+        engine.dispose()
+    print(f"{backend}: seeded {stats.total_rows:,} rows in {stats.seconds:.0f} s", flush=True)

@@ -37,7 +37,14 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BACKENDS, ROOT, create_pg_database, postgres_unavailable, print_table  # noqa: E402
+from bench.common import (  # noqa: E402
+    BACKENDS,
+    ROOT,
+    create_pg_database,
+    migrate_and_seed,
+    postgres_unavailable,
+    print_table,
+)
 from bench.leads_list import _pg_exists, _point_product_at, _time  # noqa: E402
 
 DATA = ROOT / "data" / "bench"
@@ -63,9 +70,7 @@ def _existing(backend: str, stem: str, n: int) -> str | None:
 
 def prepare(backend: str, n: int, *, reuse: bool) -> tuple[str, bool]:
     """(URL of a migrated, seeded database with `n` leads, whether this script owns it)."""
-    from crm.db import make_engine
     from crm.db_admin import migrate
-    from crm.demo.generator import seed_demo
 
     DATA.mkdir(parents=True, exist_ok=True)
     if reuse:
@@ -86,14 +91,7 @@ def prepare(backend: str, n: int, *, reuse: bool) -> tuple[str, bool]:
     else:
         url = create_pg_database("bench_custom_fields")
         pg_file.write_text(url)
-    migrate(url)
-    print(f"{backend}: seeding {n:,} leads into {url}", flush=True)
-    engine = make_engine(url)
-    try:
-        stats = seed_demo(engine, leads=n, seed=42, progress=lambda m: print(f"  {backend}: {m}", flush=True))
-    finally:
-        engine.dispose()
-    print(f"{backend}: seeded {stats.total_rows:,} rows in {stats.seconds:.0f} s", flush=True)
+    migrate_and_seed(url, backend, n)
     return url, True
 
 

@@ -39,6 +39,7 @@ from bench.common import (  # noqa: E402
     ROOT,
     create_pg_database,
     drop_pg_database,
+    migrate_and_seed,
     postgres_unavailable,
     print_table,
 )
@@ -56,9 +57,7 @@ def _paths(n: int) -> tuple[Path, Path]:
 
 def prepare(backend: str, n: int, *, reuse: bool) -> str:
     """The URL of a migrated, seeded and analyzed database with `n` leads."""
-    from crm.db import make_engine
     from crm.db_admin import migrate
-    from crm.demo.generator import seed_demo
 
     lite, pg_file = _paths(n)
     DATA.mkdir(parents=True, exist_ok=True)
@@ -76,14 +75,7 @@ def prepare(backend: str, n: int, *, reuse: bool) -> str:
         if backend == "postgresql":
             url = create_pg_database("bench_leads_list")
             pg_file.write_text(url)
-        migrate(url)
-        print(f"{backend}: seeding {n:,} leads into {url}", flush=True)
-        engine = make_engine(url)
-        try:
-            stats = seed_demo(engine, leads=n, seed=42, progress=lambda m: print(f"  {backend}: {m}", flush=True))
-        finally:
-            engine.dispose()
-        print(f"{backend}: seeded {stats.total_rows:,} rows in {stats.seconds:.0f} s", flush=True)
+        migrate_and_seed(url, backend, n)
     _analyze(url)
     return url
 
