@@ -72,6 +72,7 @@ from crm.services.custom_fields import (
     load_definitions,
 )
 from crm.services.custom_fields import filter_clauses as custom_field_filters
+from crm.services.lead_import_timeline import import_timeline_entries
 from crm.services.lead_search import search_clause
 from crm.services.permissions import Action, can, require
 
@@ -662,6 +663,7 @@ def _detail(session: Session, lead: Lead) -> LeadDetail:
         TimelineEntry(kind="note", type=None, title="Note", body=n.content, author=name, at=n.created_at)
         for n, name in notes
     ]
+    timeline += import_timeline_entries(session, lead.id)
     timeline.sort(key=lambda e: e.at, reverse=True)
     summary = _summary(lead, assignee.id if assignee else None, assignee.name if assignee else None)
     return LeadDetail(

@@ -26,7 +26,7 @@ from crm.orm import Activity, AuditLog, DomainEvent, Lead, LeadImportRow, Tag
 from crm.schemas.common import Actor
 from crm.schemas.custom_fields import CustomFieldCreate
 from crm.schemas.lead_import import ImportOptions
-from crm.services import custom_fields, lead_import, leads
+from crm.services import custom_fields, lead_import, lead_import_timeline, leads
 from tests.factories import make_lead, make_member, make_team
 
 
@@ -317,6 +317,25 @@ def _tags(team_id: int) -> list[Tag]:
         return list(session.scalars(select(Tag).where(Tag.team_id == team_id)))
 
 
+
+
+def test_the_imported_from_entry_is_built_from_the_report_with_the_time_and_author_of_the_import(world) -> None:
+    manager, _ = world
+    _import(manager, [HEADER, ["Ann", "", "ann@x.com", "", "", "", ""]])
+    ann = _team_leads(manager.team_id)[0]
+    with transaction() as session:
+        # No activity row per new lead (the import's costliest write after the leads themselves).
+        assert session.scalar(select(func.count()).select_from(Activity).where(Activity.lead_id == ann.id)) == 0
+        entries = lead_import_timeline.import_timeline_entries(session, ann.id)
+    assert [(e.kind, e.type, e.title, e.body, e.author, e.at) for e in entries] == [
+        ("activity", ActivityType.LEAD_CREATED, "Imported from leads.csv", None, "Maya Manager", ann.created_at)]
+    with transaction() as session:
+        # A lead imported before the entry was synthesised keeps its activity row: shown once.
+        session.add(Activity(team_id=manager.team_id, lead_id=ann.id, user_id=manager.user_id,
+                             type=ActivityType.LEAD_CREATED, title="Imported from leads.csv",
+                             created_at=ann.created_at))
+    with transaction() as session:
+        assert lead_import_timeline.import_timeline_entries(session, ann.id) == []
 
 
 def test_timeline_says_imported_and_a_big_import_refreshes_the_planner_statistics(world, monkeypatch) -> None:
