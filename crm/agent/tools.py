@@ -114,6 +114,7 @@ def _lead_detail(lead: LeadDetail) -> dict[str, Any]:
         "zip_code": lead.zip_code,
         "stage": lead.stage,
         "tags": lead.tags,
+        "custom_fields": lead.custom_fields,  # the team's own fields, by key
         "created_at": lead.created_at.isoformat(timespec="minutes"),
         "last_contact_at": lead.last_contact_at.isoformat(timespec="minutes") if lead.last_contact_at else None,
         "recent_timeline": [
@@ -196,6 +197,11 @@ class CreateLeadArgs(BaseModel):
     zip_code: str | None = None
     assigned_to_id: int | None = Field(
         default=None, description="User id of a team member to assign; omit unless the user gave one.",
+    )
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The team's own lead fields by key (get_lead shows a lead's), e.g. {\"budget\": 450000}. "
+                    "Only values the user gave; if one is required the error says which.",
     )
 
 

@@ -10,10 +10,11 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from crm.agent.agent import build_agent
 from crm.agent.tools import TOOLS, AgentContext
-from crm.enums import LeadSource, LeadStatus, TeamRole
+from crm.enums import CustomFieldType, LeadSource, LeadStatus, TeamRole
 from crm.schemas.common import Actor
+from crm.schemas.custom_fields import CustomFieldCreate
 from crm.schemas.leads import LeadFilter, NoteCreate
-from crm.services import leads
+from crm.services import custom_fields, leads
 from tests.agent.fakes import call, say, scripted
 from tests.factories import make_lead, make_member, make_team
 
@@ -96,6 +97,21 @@ def test_create_lead_creates_it_in_the_actors_team(db: str) -> None:
     assert page.items[0].assigned_to is not None and page.items[0].assigned_to.id == me.user_id
     assert page.items[0].value == Decimal("450000")
     assert leads.list_leads(outsider, LeadFilter()).total == 0
+
+
+def test_create_lead_fills_the_teams_custom_fields_and_names_a_missing_required_one(db: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    custom_fields.create_definition(owner, CustomFieldCreate(label="Budget", field_type=CustomFieldType.NUMBER,
+                                                             required=True))
+
+    missing = run_tool(owner, "create_lead", first_name="Ana", email="ana@example.com")
+    assert missing.status == "error" and "Budget" in missing.content and "required" in missing.content
+    assert leads.list_leads(owner, LeadFilter()).total == 0
+
+    created = json.loads(run_tool(owner, "create_lead", first_name="Ana", email="ana@example.com",
+                                  custom_fields={"budget": 450000}).content)
+    shown = json.loads(run_tool(owner, "get_lead", lead_id=created["id"]).content)
+    assert shown["custom_fields"] == {"budget": 450000}
 
 
 def test_create_lead_with_an_invalid_email_tells_the_model_and_creates_nothing(db: str) -> None:
