@@ -95,14 +95,21 @@ def _pg_exists(url: str) -> bool:
 
 
 def _analyze(url: str) -> None:
-    """Planner statistics after a bulk load (SQLite never gathers them by itself)."""
+    """Planner statistics after a bulk load (SQLite never gathers them by itself).
+
+    PostgreSQL: VACUUM too, as autovacuum would soon after a load; until its visibility map is
+    set, an index-only scan (the capped counts) still visits the table for every row.
+    """
     from crm.db import make_engine
 
     engine = make_engine(url)
     try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE)")
+            return
         with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sampled: seconds, not minutes
+            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sampled: seconds, not minutes
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
     finally:

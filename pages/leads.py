@@ -159,10 +159,16 @@ last_row = first_row + len(result.items) - 1
 # on the last page the rows passed are the exact total.
 exact = result.total_is_exact or result.next_cursor is None
 matching = result.total if result.total_is_exact else last_row if exact else max(result.total, last_row)
+if not exact and (counted := lead_filters.counted_total(filters)) is not None:
+    matching, exact = counted, True  # "Count all" was asked for this view
 total = count(matching) + ("" if exact else "+")
 noun = "lead" if matching == 1 and exact else "leads"
-caption_col, export_col = st.columns([5, 1], vertical_alignment="center")
+caption_col, count_col, export_col = st.columns([4, 1, 1], vertical_alignment="center")
 caption_col.caption(f"{total} {noun} · Showing {count(first_row)}–{count(last_row)} of {total}")
+if not exact:
+    count_col.button("Count all", key="leads_count_all", icon=":material/functions:",
+                     on_click=lambda: lead_filters.count_all(actor, filters),
+                     help=f"The list stops counting at {count(leads.COUNT_CAP)} to stay fast; this counts every match")
 with export_col:
     lead_export.export_control(actor, filters, matching, total_is_exact=exact)
 

@@ -29,7 +29,9 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 # Search objects that migration 0005 writes by hand and the ORM does not model: SQLite's FTS5
 # table (and its shadow tables) and PostgreSQL's trigram index. Autogenerate would drop them.
-DATABASE_ONLY_PREFIXES = ("leads_search", "ix_leads_search_")
+# PostgreSQL's partial indexes for the NULL ends of the value / last-contact sorts (migration 0008):
+# SQLite orders `value IS NULL` rows by id in (team, value, id) already and needs none.
+DATABASE_ONLY_PREFIXES = ("leads_search", "ix_leads_search_", "ix_leads_pg_")
 # Per-field custom-field indexes, made and dropped with their definitions at run time
 # (crm.services.custom_field_indexes.INDEX_PREFIX; migration 0007 backfills them).
 RUNTIME_PREFIXES = ("ix_lcf_",)

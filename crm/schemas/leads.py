@@ -154,6 +154,12 @@ class LeadPage(BaseModel):
     page_size: int
 
 
+class LeadCount(BaseModel):
+    """The exact number of leads in a filtered view (the list's own total stops at a cap)."""
+
+    total: int
+
+
 class TimelineEntry(BaseModel):
     kind: str  # "activity" | "note" | "task" | "message"
     type: ActivityType | None

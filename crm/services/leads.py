@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     tuple_,
     union_all,
     update,
@@ -78,7 +79,25 @@ from crm.services.permissions import Action, can, require
 
 TIMELINE_LIMIT = 100
 
-COUNT_CAP = 10_000  # totals are exact up to here; beyond, "10,000+" (counting a million rows is not free)
+# How a page is read depends on how many leads match (ARCHITECTURE: push the work to the database):
+COUNT_CAP = 500  # counted exactly up to here, then "500+" (count_leads counts all, on demand)
+WALK_WINDOW = 5_000  # leads one bounded walk along the sort index tests before another plan is tried
+SMALL_VIEW = 10_000  # a view up to here is gathered from the filters' indexes and sorted
+TAG_LINKS_LISTED = 20_000  # a tag filter starts from the tags' links up to here, else tests each lead
+
+
+_Nulls = Literal["both", "only", "none"]  # which part of a nullable sort a view can hold
+
+# PostgreSQL, for the list's transaction only. Every statement in it stops after a page or a
+# capped count, reading a few hundred rows by index: starting parallel workers (tens of ms on a
+# small server) or hashing one side of a join costs more than that reading, whatever the row
+# estimates say. And a plan is made for the actual values (a rare tag is not a common one), not
+# once for all: psycopg prepares a statement run five times, and PostgreSQL may then reuse a
+# generic plan for it.
+_PG_PAGE_SETTINGS = text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('enable_hashjoin', 'off', true), "
+    "set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
 
 
 @dataclass(frozen=True)
@@ -117,64 +136,170 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
     """Return one keyset page of the leads the actor may see, filtered and sorted in the database.
 
     Pages continue from `filters.cursor` (the previous page's `next_cursor`), so page 1,000 costs
-    what page 1 costs; the total is exact up to COUNT_CAP matches.
+    what page 1 costs. The total is exact up to COUNT_CAP matches (or SMALL_VIEW when that was
+    counted anyway), else a lower bound; `count_leads` gives the exact number on request.
     """
     order = _ORDERS[filters.sort]
     after = _decode_cursor(filters.cursor, filters.sort, order) if filters.cursor else None
     size = filters.page_size
+    # Never contacted leads have no last contact, and leads contacted within dates have one: the
+    # last-contact sort then reads only its NULL part, or only its keyed part.
+    nulls: _Nulls = "both"
+    if order.nullable is Lead.last_contact_at and filters.never_contacted:
+        nulls = "only"
+    elif order.nullable is Lead.last_contact_at and (filters.last_contact_from or filters.last_contact_to):
+        nulls = "none"
     with transaction(sessions) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_PG_PAGE_SETTINGS)
         selective = _filter_clauses(session, actor, filters)
         # An agent's `assigned_to_id = me OR IS NULL` is read as two index ranges, counted apart.
         scopes = [[]] if actor.sees_all_team_data else [[Lead.assigned_to_id == actor.user_id],
                                                          [Lead.assigned_to_id.is_(None)]]
-        total = min(COUNT_CAP + 1, sum(_capped_count(session, [*selective, *scope]) for scope in scopes))
-        if total <= COUNT_CAP:
-            # A small view: gather its rows from the filters' own indexes, then sort them. Walking a
+
+        # A tag or a search is counted from its own match list, which one count builds once.
+        count_scopes = [[]] if filters.tag_ids or (filters.search or "").strip() else scopes
+
+        def count(cap: int, where: list[Any]) -> int:
+            return min(cap + 1, sum(_capped_count(session, [*where, *scope], cap) for scope in count_scopes))
+
+        def gathered() -> list[Any]:
+            # Gather the few matching rows from the filters' own indexes, then sort them: walking a
             # sort index instead could pass most of the table before meeting them.
-            rows = _page_rows(session, selective, order, after, size + 1, small=True, branches=scopes)
-        else:
-            # A big view: walk the sort's index from the cursor and test each row; a page fills fast.
-            # Several statuses: one index walk per status (team, status, sort key, id), merged.
-            branches = [[Lead.status == s] for s in dict.fromkeys(filters.statuses)]
-            if len(branches) > 1:
+            return _page_rows(session, selective, order, after, size + 1, small=True, branches=scopes,
+                              nulls=nulls)
+
+        # The first count stops at COUNT_CAP: a common tag is cheaper tested lead by lead there.
+        total, cap = count(COUNT_CAP, _filter_clauses(session, actor, filters, common_tags_by_lead=True)), COUNT_CAP
+        rows: list[Any] | None = gathered() if total <= COUNT_CAP else None
+        statuses = list(dict.fromkeys(filters.statuses))
+        walk_where = _filter_clauses(session, actor, filters, selective=False)
+        if rows is None and len(statuses) <= 1:
+            # Many matches are usually met soon along the sort's own index: test its next
+            # WALK_WINDOW leads at most. Too few there (a rare or a correlated filter, or the
+            # end of the view) falls through to the plans below.
+            # The window holds only leads the actor may see (the assignee is in the sort indexes).
+            window_scope = [visible_leads(actor), *[Lead.status == s for s in statuses]]
+            uncontacted_by_score = filters.never_contacted and filters.sort is LeadSort.SCORE
+            if uncontacted_by_score:
+                window_scope.append(Lead.last_contact_at.is_(None))  # their own partial index by score
+            window = _Window(WALK_WINDOW, window_scope, status=bool(statuses), uncontacted=uncontacted_by_score)
+            rows = _page_rows(session, walk_where, order, after, size + 1, window=window, nulls=nulls)
+        if rows is None:
+            total, cap = count(SMALL_VIEW, selective), SMALL_VIEW
+            if total <= SMALL_VIEW:
+                rows = gathered()
+            elif len(statuses) > 1:
+                # Several statuses: one index walk per status (team, status, sort key, id), merged.
                 where = _filter_clauses(session, actor, filters.model_copy(update={"statuses": []}), selective=False)
+                rows = _page_rows(session, where, order, after, size + 1, branches=[[Lead.status == s] for s in statuses],
+                                  nulls=nulls)
             else:
-                where, branches = _filter_clauses(session, actor, filters, selective=False), []
-            rows = _page_rows(session, where, order, after, size + 1, branches=branches)
+                # A big view: walk the sort's index from the cursor and test each row.
+                rows = _page_rows(session, walk_where, order, after, size + 1, nulls=nulls)
+    assert rows is not None
+    exact = total <= cap
+    if not exact and after is None and len(rows) <= size:
+        total, exact = len(rows), True  # the whole view fits on its first page: that is the total
     next_cursor = _encode_cursor(filters.sort, order, rows[size - 1][0]) if len(rows) > size else None
     return LeadPage(items=[_summary(lead, uid, uname) for lead, uid, uname in rows[:size]],
-                    total=min(total, COUNT_CAP), total_is_exact=total <= COUNT_CAP,
+                    total=total if exact else cap, total_is_exact=exact,
                     next_cursor=next_cursor, page_size=size)
 
 
-def _capped_count(session: Session, where: list[Any]) -> int:
-    capped = select(literal(1)).select_from(Lead).where(*where).limit(COUNT_CAP + 1).subquery()
+def count_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | None = None) -> int:
+    """The exact number of leads in the actor's filtered view (the list's total stops at COUNT_CAP).
+
+    This reads every match, so the pages ask for it only when the user does.
+    """
+    with transaction(sessions) as session:
+        selective = _filter_clauses(session, actor, filters)
+        scopes = [[]] if actor.sees_all_team_data else [[Lead.assigned_to_id == actor.user_id],
+                                                         [Lead.assigned_to_id.is_(None)]]
+        return sum(session.scalar(select(func.count()).select_from(Lead).where(*selective, *scope)) or 0
+                   for scope in scopes)
+
+
+def _capped_count(session: Session, where: list[Any], cap: int, *, table: Any = Lead) -> int:
+    capped = select(literal(1)).select_from(table).where(*where).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A bounded walk: at most `size` leads of `scope`, along the sort index (see _page_rows).
+
+    SQLite is told the index by name (`status`: the status copy; `uncontacted`: the partial index
+    of never-contacted leads by score): without statistics of ranges or NULLs it may otherwise
+    take `last_contact_at IS NULL` for a rare value and start from there.
+    """
+
+    size: int
+    scope: list[Any]
+    status: bool = False
+    uncontacted: bool = False
+
+    def index(self, order: _Order, keys: tuple[Any, ...]) -> str:
+        if self.uncontacted:
+            return "ix_leads_uncontacted_team_id_score_id"
+        # The NULL end of a nullable sort, by id, is read from that sort's index too.
+        columns = order.nullable.key if keys == (Lead.id,) else "_".join(k.key for k in keys[:-1])
+        return f"ix_leads_team_id_{'status_' if self.status else ''}{columns}_id_assigned_to_id"
+
+
 def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[Any, ...] | None,
-               limit: int, *, small: bool = False, branches: list[list[Any]] | None = None) -> list[Any]:
+               limit: int, *, small: bool = False, branches: list[list[Any]] | None = None,
+               window: _Window | None = None, nulls: _Nulls = "both") -> list[Any] | None:
     """Up to `limit` rows after the cursor key `after`, each as (lead, assignee id, assignee name).
 
     Row-value comparisons `(k1, k2, id) < (:k1, :k2, :id)` let both databases start the scan at
     the cursor in the sort's index. NULL keys never compare, so a nullable sort reads its non-NULL
-    part first and then the NULL rows by id (the cursor says which part it stopped in).
-    `small`: the matching ids and sort keys are materialized first (at most COUNT_CAP rows, the
-    union of the disjoint `branches`) and sorted there. Otherwise `branches` (extra clauses each):
+    part first and then the NULL rows by id (the cursor says which part it stopped in);
+    `nulls` = "only" reads only the NULL part, "none" only the keyed part.
+    `small`: the matching ids and sort keys are materialized first (at most SMALL_VIEW rows, the
+    union of the disjoint `branches`) and sorted there. Else `branches` (extra clauses each):
     every branch reads its own first `limit` rows and the union is sorted again, as a database
     cannot walk one index in order across an IN list.
+    `window`: only its next `size` leads along the sort index within its `scope` are tested;
+    None when they hold fewer than `limit` matches (the caller then takes another plan).
     """
     assignee = aliased(User)
 
     def fetch(clauses: list[Any], keys: tuple[Any, ...], n: int) -> list[Any]:
         stmt: Select[Any] = select(Lead, assignee.id, assignee.name).outerjoin(
             assignee, assignee.id == Lead.assigned_to_id)
-        if small:
-            parts = [select(*keys).where(*where, *branch, *clauses) for branch in branches or [[]]]
+        edge, gather, hint = None, small, ""
+        if window:
+            # The window's far edge: the key of its last lead, read from the sort index alone.
+            hint = f"INDEXED BY {window.index(order, keys)}"
+            edge = session.execute(select(*keys).where(*window.scope, *clauses).order_by(*order.by(keys))
+                                   .with_hint(Lead, hint, "sqlite").offset(window.size - 1).limit(1)).first()
+            # No edge: fewer than a window's leads are left, so gather and sort those few rather
+            # than let a planner walk toward a LIMIT that the filters may never reach.
+            gather = edge is None
+        if gather:
+            extra = window.scope if window else []
+            parts = [select(*keys).where(*where, *extra, *branch, *clauses) for branch in branches or [[]]]
+            if window:  # the same few leads of the window's index
+                parts = [part.with_hint(Lead, hint, "sqlite") for part in parts]
             union = parts[0] if len(parts) == 1 else union_all(*parts)
             matching = union.cte("matching").prefix_with("MATERIALIZED")
             top = select(matching.c.id).order_by(*order.by(tuple(matching.c[k.key] for k in keys))).limit(n).subquery()
             stmt = stmt.join(top, top.c.id == Lead.id)
+        elif edge is not None:
+            # Walk the window in the sort index itself (the assignee is in it) up to its edge, so
+            # that only the actor's own leads are read from the table and tested by the filters;
+            # the walk stops at the page's last row or at the edge, whichever comes first.
+            # Its own ORDER BY and LIMIT keep the walk a subquery in sort order that drives the join
+            # (a planner may otherwise start from the table, through an index a filter matches).
+            walk = (select(*keys).where(*window.scope, *clauses, up_to(keys, tuple(edge))).with_hint(Lead, hint, "sqlite")
+                    .order_by(*order.by(keys)).limit(window.size).subquery())
+            # The walk drives: each of its leads is then read by id (SQLite: never by an index of
+            # a filter, which its planner might think rarer than it is).
+            stmt = stmt.join(walk, walk.c.id == Lead.id).where(*where).with_hint(Lead, "NOT INDEXED", "sqlite")
+            rows = list(session.execute(stmt.order_by(*order.by(tuple(walk.c[k.key] for k in keys))).limit(n)).all())
+            cut_short.append(len(rows) < n)
+            return rows
         elif branches:
             parts = [select(Lead.id).where(*where, *branch, *clauses).order_by(*order.by(keys)).limit(n).subquery()
                      for branch in branches]
@@ -187,16 +312,22 @@ def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[A
         left, right = tuple_(*keys), tuple_(*[literal(v, k.type) for k, v in zip(keys, values, strict=True)])
         return left < right if order.descending else left > right
 
+    def up_to(keys: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+        left, right = tuple_(*keys), tuple_(*[literal(v, k.type) for k, v in zip(keys, values, strict=True)])
+        return left >= right if order.descending else left <= right
+
+    cut_short: list[bool] = []  # a window ended before its page filled: the view may go on past it
     if order.nullable is None:
-        return fetch([beyond(order.keys, after)] if after else [], order.keys, limit)
-    rows: list[Any] = []
-    if after is None or after[0] is not None:
+        rows = fetch([beyond(order.keys, after)] if after else [], order.keys, limit)
+        return None if any(cut_short) else rows
+    rows = []
+    if nulls != "only" and (after is None or after[0] is not None):
         keyed = [order.nullable.is_not(None)] + ([beyond(order.keys, after)] if after else [])
         rows = fetch(keyed, order.keys, limit)
-    if len(rows) < limit:
+    if len(rows) < limit and not any(cut_short) and nulls != "none":
         tail = [order.nullable.is_(None)] + ([beyond((Lead.id,), after[-1:])] if after and after[0] is None else [])
         rows += fetch(tail, (Lead.id,), limit - len(rows))
-    return rows
+    return None if any(cut_short) else rows
 
 
 def _encode_cursor(sort: LeadSort, order: _Order, lead: Lead) -> str:
@@ -488,11 +619,14 @@ def list_assignees(actor: Actor, *, sessions: SessionFactory | None = None) -> l
     return [UserRef(id=r.id, name=r.name) for r in rows]
 
 
-def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective: bool = True) -> list[Any]:
+def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective: bool = True,
+                    common_tags_by_lead: bool = False) -> list[Any]:
     """WHERE clauses of the filtered view inside the actor's visible leads (list, export, bulk).
 
     `selective`: tags and search as `id IN (matches)`, which SQLite answers by starting from the
     matches; else as tests of each row (EXISTS), for a walk along a sort index.
+    `common_tags_by_lead`: a tag with over TAG_LINKS_LISTED links is tested per lead even when
+    selective, for a count that stops early.
     """
     clauses: list[Any] = [visible_leads(actor)]
     if f.search and f.search.strip():
@@ -503,7 +637,11 @@ def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective:
         clauses.append(Lead.source.in_(f.sources))
     if f.tag_ids:
         tagged = select(lead_tags.c.lead_id).where(lead_tags.c.tag_id.in_(sorted(set(f.tag_ids))))
-        clauses.append(Lead.id.in_(tagged) if selective else tagged.where(lead_tags.c.lead_id == Lead.id).exists())
+        # Starting from the tag's links pays off while they are few; a common tag is better
+        # tested lead by lead (a capped count then stops early instead of listing every link).
+        few = selective and (not common_tags_by_lead or _capped_count(
+            session, [lead_tags.c.tag_id.in_(f.tag_ids)], TAG_LINKS_LISTED, table=lead_tags) <= TAG_LINKS_LISTED)
+        clauses.append(Lead.id.in_(tagged) if few else tagged.where(lead_tags.c.lead_id == Lead.id).exists())
     if f.unassigned:
         clauses.append(Lead.assigned_to_id.is_(None))
     elif f.assigned_to_id is not None:

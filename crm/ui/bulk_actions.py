@@ -68,7 +68,7 @@ def take_notice() -> str | None:
 def bulk_bar(actor: Actor, items: list[LeadSummary], total: int, matching: LeadFilter,
              team: dict[int, str], on_done: Callable[[], None], *, total_is_exact: bool = True) -> None:
     """Render the bar. `matching` is the page's filter (its cursor is dropped: "all matching" is the
-    whole view). An inexact `total` is a lower bound ("10,000+"); the notice after an action says how
+    whole view). An inexact `total` is a lower bound ("500+"); the notice after an action says how
     many leads it really touched."""
     matching = matching.model_copy(update={"cursor": None})
     total_text = count(total) + ("" if total_is_exact else "+")

@@ -20,7 +20,7 @@ from crm.enums import CustomFieldType, LeadSource, LeadStatus
 from crm.schemas.common import Actor
 from crm.schemas.leads import CustomFieldFilter, LeadFilter, LeadPage, LeadSort
 from crm.schemas.tags import TagOut
-from crm.services import tags
+from crm.services import leads, tags
 from crm.services.custom_fields import FieldDefinition
 from crm.ui import custom_field_inputs
 from crm.ui.custom_field_inputs import DATE_MAX, DATE_MIN
@@ -54,7 +54,7 @@ def team_tags(actor: Actor) -> list[TagOut]:
 
 
 def total_label(page: LeadPage) -> str:
-    """"1,234", or "10,000+" once the count stopped at its cap."""
+    """"1,234", or "500+" once the count stopped at its cap."""
     return count(page.total) + ("" if page.total_is_exact else "+")
 
 
@@ -274,3 +274,20 @@ def _range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, ...]:
     if start is None and end is None:
         return ()
     return (start or DATE_MIN, end or DATE_MAX)
+
+
+# --- the exact total, on request ----------------------------------------------------------------
+
+COUNTED = "leads_counted"  # {filter signature: exact total} counted by "Count all"
+
+
+def counted_total(filters: LeadFilter) -> int | None:
+    """The exact total "Count all" found for this filter in this session, if it was asked."""
+    return (st.session_state.get(COUNTED) or {}).get(page_token(filters.model_copy(update={"cursor": None})))
+
+
+def count_all(actor: Actor, filters: LeadFilter) -> None:
+    """Count every lead of the view (the list stops counting at its cap) and remember it."""
+    with st.spinner("Counting…"):
+        total = leads.count_leads(actor, filters)
+    st.session_state.setdefault(COUNTED, {})[page_token(filters.model_copy(update={"cursor": None}))] = total

@@ -50,7 +50,7 @@ def column_value(page: LeadPage) -> Decimal | None:
 
 
 def column_count(page: LeadPage) -> str:
-    """How many leads a column holds: "10,000+" once the count stops at its cap."""
+    """How many leads a column holds: "500+" once the count stops at its cap."""
     return count(page.total) + ("" if page.total_is_exact else "+")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from crm.enums import LeadSource, LeadStatus, TeamRole
@@ -78,6 +79,23 @@ def test_list_filters_by_tags_score_and_contact(client: TestClient, login: Login
     assert sorted(i["first_name"] for i in both["items"]) == ["Hot", "Warm"]
     untouched = client.get("/api/leads", params={"never_contacted": "true", "score_max": 100}, headers=headers).json()
     assert untouched["total"] == 3 and cold.id in [i["id"] for i in untouched["items"]]
+
+
+def test_count_gives_the_exact_total_the_list_stops_short_of(
+    client: TestClient, login: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    for status in (LeadStatus.NEW, LeadStatus.NEW, LeadStatus.NEW, LeadStatus.WON):
+        make_lead(owner, status=status)
+    monkeypatch.setattr(leads, "COUNT_CAP", 2)
+    headers = login(owner)
+
+    page = client.get("/api/leads", params={"status": "NEW", "page_size": 1}, headers=headers).json()
+    assert (page["total"], page["total_is_exact"]) == (2, False)
+    assert client.get("/api/leads/count", params={"status": "NEW"}, headers=headers).json() == {"total": 3}
+    assert client.get("/api/leads/count", headers=headers).json() == {"total": 4}
+    refused = client.get("/api/leads/count", params={"score_min": 101}, headers=headers)
+    assert refused.status_code == 422
 
 
 def test_list_refuses_bad_query_parameters_with_the_field_named(client: TestClient, login: Login) -> None:

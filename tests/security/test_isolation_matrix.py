@@ -120,6 +120,11 @@ def _no_foreign_leads(w: World, _a: Actor, page: Any) -> None:
     assert w.foreign.lead_id not in _ids(page.items) and w.own.lead_id in _ids(page.items)
 
 
+def _counts_only_visible_leads(_w: World, a: Actor, total: Any) -> None:
+    # The list's own capped total never leaves the tiny matrix world: both count the same leads.
+    assert total == leads.list_leads(a, LeadFilter()).total
+
+
 def _no_foreign_users(w: World, _a: Actor, rows: Any) -> None:
     ids = _ids(rows, "user_id") if rows and hasattr(rows[0], "user_id") else _ids(rows)
     assert w.foreign.owner.user_id not in ids and w.own.owner.user_id in ids
@@ -241,6 +246,8 @@ SERVICES: dict[str, Svc] = {
     # leads
     "leads.list_leads": Svc(lambda w, a, s: leads.list_leads(a, LeadFilter()), foreign=None, scope=LIST_SCOPE,
                             check=_no_foreign_leads),
+    "leads.count_leads": Svc(lambda w, a, s: leads.count_leads(a, LeadFilter()), foreign=None, scope=LIST_SCOPE,
+                             check=_counts_only_visible_leads),
     "leads.get_lead": Svc(lambda w, a, s: leads.get_lead(a, s.lead_id)),
     "leads.create_lead": Svc(
         lambda w, a, s: leads.create_lead(a, LeadCreate(first_name="Matrix", phone="+14155550100",
@@ -527,6 +534,7 @@ API: dict[str, Api] = {
     "PUT /api/settings/api-keys": Api(sensitive=True, body=lambda w, s, a: {"provider": "OPENAI", "key": API_KEY}),
     "DELETE /api/settings/api-keys/{provider}": Api(ok=204, sensitive=True),
     "GET /api/leads": Api(),
+    "GET /api/leads/count": Api(),
     "GET /api/leads/export": Api(allowed=by_action(Action.IMPORT_EXPORT)),
     "POST /api/leads": Api(ok=201, allowed=ASSIGN, resource_ids=True,
                            body=lambda w, s, a: {"first_name": "Api", "phone": "+14155550101",

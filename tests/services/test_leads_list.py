@@ -81,11 +81,22 @@ def _expected(rows: list[dict[str, object]], sort: LeadSort) -> list[int]:
     return ordered[sort]()  # type: ignore[no-untyped-call]
 
 
-@pytest.fixture(params=["small view", "big view"])
+@pytest.fixture(params=["small view", "walked", "gathered", "big view"])
 def view_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test down both of list_leads' plans: a view over COUNT_CAP rows walks the sort index."""
-    if request.param == "big view":
+    """Run a test down each of list_leads' plans by shrinking the limits that choose them.
+
+    small view: at most COUNT_CAP matches, gathered and sorted; walked: more, met within the
+    sort index's next WALK_WINDOW ids; gathered: not met there, but at most SMALL_VIEW matches;
+    big view: a whole walk along the sort index.
+    """
+    if request.param != "small view":
         monkeypatch.setattr(leads, "COUNT_CAP", 1)
+    if request.param == "walked":
+        monkeypatch.setattr(leads, "WALK_WINDOW", 6)  # small pages fill inside it, big ones run past its edge
+    if request.param in ("gathered", "big view"):
+        monkeypatch.setattr(leads, "WALK_WINDOW", 1)
+    if request.param == "big view":
+        monkeypatch.setattr(leads, "SMALL_VIEW", 1)
     return str(request.param)
 
 
@@ -100,7 +111,7 @@ def test_cursors_walk_every_sort_with_ties_and_nulls_without_gaps_or_repeats(
         assert _walk(owner, size, sort=sort) == expected, size
     first = leads.list_leads(owner, LeadFilter(sort=sort, page_size=4))
     assert (first.total, first.total_is_exact, first.page_size) == \
-        ((13, True, 4) if view_size == "small view" else (1, False, 4))
+        ((13, True, 4) if view_size in ("small view", "gathered") else (1, False, 4))
     # A filtered walk keeps the same order over fewer rows.
     top = [r for r in rows if r["score"] >= 50]
     assert _walk(owner, 3, sort=sort, score_min=50) == _expected(top, sort)
@@ -123,7 +134,8 @@ def test_an_agent_walks_only_their_leads_and_the_pool(db: str, view_size: str) -
         assert len(walked) == len(set(walked)) and set(walked) == mine | pool, sort
     assert set(_walk(agent, 2, unassigned=True)) == pool
     assert _walk(agent, 2, assigned_to_id=other.user_id) == []
-    assert leads.list_leads(manager, LeadFilter()).total == (11 if view_size == "small view" else 1)
+    # Whatever the plan, a view that fits on its first page is counted by that page.
+    assert leads.list_leads(manager, LeadFilter()).total == 11
 
 
 def test_the_total_is_exact_up_to_the_cap_then_a_lower_bound(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,6 +148,40 @@ def test_the_total_is_exact_up_to_the_cap_then_a_lower_bound(db: str, monkeypatc
     monkeypatch.setattr(leads, "COUNT_CAP", 5)
     assert (leads.list_leads(owner, LeadFilter(page_size=2)).total, True) == (5, True)
     assert leads.list_leads(owner, LeadFilter(page_size=2)).total_is_exact
+
+
+def test_count_leads_counts_every_match_the_list_stops_short_of(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    team = make_team()
+    manager = make_member(team, TeamRole.MANAGER)
+    agent, other = make_member(team), make_member(team)
+    for assignee in (agent, agent, None, other, other):
+        make_lead(manager, assigned_to_id=assignee.user_id if assignee else None)
+    make_lead(make_member(make_team(), TeamRole.OWNER))  # another team's lead is never counted
+    monkeypatch.setattr(leads, "COUNT_CAP", 1)
+    assert (leads.list_leads(manager, LeadFilter(page_size=1)).total_is_exact, leads.count_leads(manager, LeadFilter())) \
+        == (False, 5)
+    assert leads.count_leads(agent, LeadFilter()) == 3  # their own two and the unassigned one
+    assert leads.count_leads(agent, LeadFilter(unassigned=True)) == 1
+
+
+@pytest.mark.parametrize("sort", [LeadSort.LAST_CONTACT, LeadSort.SCORE, LeadSort.NEWEST])
+def test_never_contacted_leads_walk_in_order_under_every_plan(db: str, sort: LeadSort, view_size: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    rows = _book(owner)
+    never = [r for r in rows if r["contact"] is None]
+    assert never and len(never) < len(rows)
+    for size in (1, 3):
+        assert _walk(owner, size, sort=sort, never_contacted=True) == _expected(never, sort)
+
+
+@pytest.mark.parametrize("sort", [LeadSort.LAST_CONTACT, LeadSort.VALUE, LeadSort.OLDEST])
+def test_leads_contacted_within_dates_walk_in_order_under_every_plan(db: str, sort: LeadSort, view_size: str) -> None:
+    owner = make_member(make_team(), TeamRole.OWNER)
+    rows = _book(owner)
+    contacted = [r for r in rows if r["contact"] is not None]
+    for size in (1, 4):
+        assert _walk(owner, size, sort=sort, last_contact_from=T0.date()) == _expected(contacted, sort)
+    assert _walk(owner, 2, sort=sort, last_contact_to=T0.date() - dt.timedelta(days=1)) == []
 
 
 def _cursor(payload: object) -> str:
@@ -182,7 +228,7 @@ def test_tag_score_and_contact_filters(db: str, view_size: str) -> None:
         return sorted(x.first_name for x in leads.list_leads(owner, LeadFilter(**f)).items)
 
     assert names(tag_ids=[vip, investor]) == ["A", "B"]  # any of the tags, each lead once
-    assert leads.list_leads(owner, LeadFilter(tag_ids=[vip, investor])).total == min(2, leads.COUNT_CAP)
+    assert leads.list_leads(owner, LeadFilter(tag_ids=[vip, investor])).total == 2
     assert names(tag_ids=[other]) == ["C"]
     assert names(score_min=60) == ["A", "C"]
     assert names(score_min=40, score_max=60) == ["B", "C"]

@@ -171,9 +171,28 @@ def test_counts_past_the_cap_read_as_a_lower_bound_and_bulk_actions_report_the_r
         assert session.query(Lead).filter_by(team_id=brokerage.team_id, status=LeadStatus.LOST).count() == 65
 
 
+def test_count_all_replaces_the_lower_bound_with_the_exact_total_for_that_view(
+        brokerage: Brokerage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crm.services.leads.COUNT_CAP", 30)
+    for n in range(55):
+        make_lead(brokerage.owner, first_name=f"Many{n:02d}", email=f"many{n}@buyers.com")
+    at = open_page(signed_in_app(brokerage.owner), PAGE)
+    assert "50+ leads · Showing 1–50 of 50+" in captions(at)
+    at.button(key="leads_count_all").click().run()
+    assert "65 leads · Showing 1–50 of 65" in captions(at)
+    assert "leads_count_all" not in [b.key for b in at.button]  # nothing left to count
+    at.button(key="leads_next").click().run()
+    at.button(key="leads_prev").click().run()
+    assert "65 leads · Showing 1–50 of 65" in captions(at)  # remembered for this view
+    at.multiselect(key="leads_statuses").set_value([LeadStatus.NEW]).run()  # another view: capped again
+    assert any(c.endswith("of 50+") for c in captions(at))
+    no_exception(at)
+
+
 def test_bulk_delete_over_a_capped_count_confirms_without_a_false_number(
         brokerage: Brokerage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("crm.services.leads.COUNT_CAP", 5)
+    monkeypatch.setattr("crm.services.leads.SMALL_VIEW", 5)  # three statuses are not walked in one window
     for n in range(50):
         make_lead(brokerage.owner, first_name=f"Gone{n:02d}", email=f"gone{n}@buyers.com")
     at = open_page(signed_in_app(brokerage.owner), PAGE)

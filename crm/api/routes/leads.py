@@ -19,6 +19,7 @@ from crm.schemas.leads import (
     BulkResult,
     BulkUpdate,
     LeadAssign,
+    LeadCount,
     LeadCreate,
     LeadDetail,
     LeadFilter,
@@ -77,6 +78,12 @@ def list_leads(actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_
     Follow `next_cursor` for the next page; `total` is exact when `total_is_exact`, else a lower bound.
     """
     return leads.list_leads(actor, filters)
+
+
+@router.get("/count", response_model=LeadCount, responses=error_responses(401, 422))
+def count_leads(actor: CurrentActor, filters: Annotated[LeadFilter, Depends(lead_filter)]) -> LeadCount:
+    """The exact number of leads in the filtered view; it reads every match, so ask only when needed."""
+    return LeadCount(total=leads.count_leads(actor, filters))
 
 
 @router.get("/export", responses={**error_responses(401, 403, 422),
