@@ -107,7 +107,9 @@ def test_cursors_walk_every_sort_with_ties_and_nulls_without_gaps_or_repeats(
     owner = make_member(make_team(), TeamRole.OWNER)
     rows = _book(owner)
     expected = _expected(rows, sort)
-    for size in (1, 2, 5, 13, 50):
+    # Every page boundary (size 1), a page inside the walked window (5), the whole book at once (50).
+    sizes = (1, 2, 5, 13, 50) if view_size == "small view" else (1, 5, 50)
+    for size in sizes:
         assert _walk(owner, size, sort=sort) == expected, size
     first = leads.list_leads(owner, LeadFilter(sort=sort, page_size=4))
     assert (first.total, first.total_is_exact, first.page_size) == \
