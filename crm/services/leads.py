@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     union_all,
     update,
@@ -83,20 +84,19 @@ TIMELINE_LIMIT = 100
 COUNT_CAP = 500  # counted exactly up to here, then "500+" (count_leads counts all, on demand)
 WALK_WINDOW = 5_000  # leads one bounded walk along the sort index tests before another plan is tried
 SMALL_VIEW = 10_000  # a view up to here is gathered from the filters' indexes and sorted
-TAG_LINKS_LISTED = 20_000  # a tag filter starts from the tags' links up to here, else tests each lead
+TAG_LINKS_LISTED = 50_000  # a tag filter starts from the tags' links up to here, else tests each lead
 
 
 _Nulls = Literal["both", "only", "none"]  # which part of a nullable sort a view can hold
 
 # PostgreSQL, for the list's transaction only. Every statement in it stops after a page or a
 # capped count, reading a few hundred rows by index: starting parallel workers (tens of ms on a
-# small server) or hashing one side of a join costs more than that reading, whatever the row
-# estimates say. And a plan is made for the actual values (a rare tag is not a common one), not
-# once for all: psycopg prepares a statement run five times, and PostgreSQL may then reuse a
-# generic plan for it.
+# small server) costs more than that reading. And a plan is made for the actual values (a rare
+# tag is not a common one), not once for all: psycopg prepares a statement run five times, and
+# PostgreSQL may then reuse a generic plan for it.
 _PG_PAGE_SETTINGS = text(
-    "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
 
 
@@ -160,8 +160,19 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
         # A tag or a search is counted from its own match list, which one count builds once.
         count_scopes = [[]] if filters.tag_ids or (filters.search or "").strip() else scopes
 
+        # PostgreSQL would hash or sort a tag's links (tens of thousands) to count up to a few
+        # hundred leads; joined one by one, the count stops as soon as it reaches its cap.
+        lead_by_lead = bool(filters.tag_ids) and session.get_bind().dialect.name == "postgresql"
+
         def count(cap: int, where: list[Any]) -> int:
-            return min(cap + 1, sum(_capped_count(session, [*where, *scope], cap) for scope in count_scopes))
+            if lead_by_lead:
+                session.execute(text("SELECT set_config('enable_hashjoin', 'off', true), "
+                                     "set_config('enable_mergejoin', 'off', true)"))
+            total = min(cap + 1, sum(_capped_count(session, [*where, *scope], cap) for scope in count_scopes))
+            if lead_by_lead:
+                session.execute(text("SELECT set_config('enable_hashjoin', 'on', true), "
+                                     "set_config('enable_mergejoin', 'on', true)"))
+            return total
 
         def gathered() -> list[Any]:
             # Gather the few matching rows from the filters' own indexes, then sort them: walking a
@@ -294,9 +305,17 @@ def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[A
             # (a planner may otherwise start from the table, through an index a filter matches).
             walk = (select(*keys).where(*window.scope, *clauses, up_to(keys, tuple(edge))).with_hint(Lead, hint, "sqlite")
                     .order_by(*order.by(keys)).limit(window.size).subquery())
-            # The walk drives: each of its leads is then read by id (SQLite: never by an index of
-            # a filter, which its planner might think rarer than it is).
-            stmt = stmt.join(walk, walk.c.id == Lead.id).where(*where).with_hint(Lead, "NOT INDEXED", "sqlite")
+            # The walk drives: each of its leads is then read by id and tested, never found through
+            # an index of a filter that a planner thinks rarer than it is (which then hashes or
+            # scans thousands of rows). SQLite: NOT INDEXED; PostgreSQL: a LATERAL read per lead.
+            if session.get_bind().dialect.name == "postgresql":
+                # OFFSET 0 keeps PostgreSQL from flattening it into a join that it might hash.
+                row = select(Lead).where(Lead.id == walk.c.id, *where).offset(0).lateral("lead")
+                lead = aliased(Lead, row)
+                stmt = (select(lead, assignee.id, assignee.name).select_from(walk).join(row, true())
+                        .outerjoin(assignee, assignee.id == lead.assigned_to_id))
+            else:
+                stmt = stmt.join(walk, walk.c.id == Lead.id).where(*where).with_hint(Lead, "NOT INDEXED", "sqlite")
             rows = list(session.execute(stmt.order_by(*order.by(tuple(walk.c[k.key] for k in keys))).limit(n)).all())
             cut_short.append(len(rows) < n)
             return rows
