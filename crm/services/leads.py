@@ -153,9 +153,7 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
         if session.get_bind().dialect.name == "postgresql":
             session.execute(_PG_PAGE_SETTINGS)
         selective = _filter_clauses(session, actor, filters)
-        # An agent's `assigned_to_id = me OR IS NULL` is read as two index ranges, counted apart.
-        scopes = [[]] if actor.sees_all_team_data else [[Lead.assigned_to_id == actor.user_id],
-                                                         [Lead.assigned_to_id.is_(None)]]
+        scopes = _assignee_scopes(actor)
 
         # A tag or a search is counted from its own match list, which one count builds once.
         count_scopes = [[]] if filters.tag_ids or (filters.search or "").strip() else scopes
@@ -225,10 +223,15 @@ def count_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory |
     """
     with transaction(sessions) as session:
         selective = _filter_clauses(session, actor, filters)
-        scopes = [[]] if actor.sees_all_team_data else [[Lead.assigned_to_id == actor.user_id],
-                                                         [Lead.assigned_to_id.is_(None)]]
         return sum(session.scalar(select(func.count()).select_from(Lead).where(*selective, *scope)) or 0
-                   for scope in scopes)
+                   for scope in _assignee_scopes(actor))
+
+
+def _assignee_scopes(actor: Actor) -> list[list[Any]]:
+    """An agent's `assigned_to_id = me OR IS NULL` as two index ranges, read and counted apart."""
+    if actor.sees_all_team_data:
+        return [[]]
+    return [[Lead.assigned_to_id == actor.user_id], [Lead.assigned_to_id.is_(None)]]
 
 
 def _capped_count(session: Session, where: list[Any], cap: int, *, table: Any = Lead) -> int:
