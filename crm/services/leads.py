@@ -179,11 +179,15 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
                               nulls=nulls)
 
         # The first count stops at COUNT_CAP: a common tag is cheaper tested lead by lead there.
-        total, cap = count(COUNT_CAP, _filter_clauses(session, actor, filters, common_tags_by_lead=True)), COUNT_CAP
+        # (Each set of clauses costs queries: the user's time zone, the custom-field definitions.)
+        counted = _filter_clauses(session, actor, filters, common_tags_by_lead=True) if filters.tag_ids else selective
+        total, cap = count(COUNT_CAP, counted), COUNT_CAP
         rows: list[Any] | None = gathered() if total <= COUNT_CAP else None
+        if rows is not None:
+            return _page(filters, order, after, rows, total, cap)
         statuses = list(dict.fromkeys(filters.statuses))
         walk_where = _filter_clauses(session, actor, filters, selective=False)
-        if rows is None and len(statuses) <= 1:
+        if len(statuses) <= 1:
             # Many matches are usually met soon along the sort's own index: test its next
             # WALK_WINDOW leads at most. Too few there (a rare or a correlated filter, or the
             # end of the view) falls through to the plans below.
@@ -207,6 +211,13 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
                 # A big view: walk the sort's index from the cursor and test each row.
                 rows = _page_rows(session, walk_where, order, after, size + 1, nulls=nulls)
     assert rows is not None
+    return _page(filters, order, after, rows, total, cap)
+
+
+def _page(filters: LeadFilter, order: _Order, after: tuple[Any, ...] | None, rows: list[Any],
+          total: int, cap: int) -> LeadPage:
+    """The page of `rows` (one more than a page if the view goes on); `total` was counted up to `cap`."""
+    size = filters.page_size
     exact = total <= cap
     if not exact and after is None and len(rows) <= size:
         total, exact = len(rows), True  # the whole view fits on its first page: that is the total
