@@ -1,5 +1,7 @@
 """Duplicates: groups of leads that look like the same person, and merging two of them after a
-side-by-side comparison (pick the surviving value of every field that differs)."""
+side-by-side comparison (pick the surviving value of every field that differs) — or marking them
+"not duplicates", so that they are not suggested again (with an undo, and the list of such marks
+for managers)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import streamlit as st
 
 from crm.schemas.duplicates import (
     REASON_LABELS,
+    DismissDuplicates,
     DuplicateGroup,
     DuplicateLead,
     DuplicateQuery,
@@ -16,7 +19,7 @@ from crm.schemas.duplicates import (
     MergePreview,
     MergeRequest,
 )
-from crm.services import duplicates, lead_merge, leads
+from crm.services import duplicate_dismissals, duplicates, lead_merge, leads
 from crm.services.permissions import Action, can
 from crm.ui import cached, session
 from crm.ui.errors import attempt
@@ -27,6 +30,8 @@ PAIR_KEY = "duplicates_pair"  # (survivor id, merged id)
 CANDIDATES_KEY = "duplicates_candidates"  # the leads the pair is picked from
 CURSORS_KEY = "duplicates_cursors"  # cursors of the pages before the one shown
 NOTICE_KEY = "duplicates_notice"  # (message, survivor id, survivor name) after a merge
+DISMISSED_KEY = "duplicates_dismissed"  # (message, lead ids) after "Not duplicates", for its undo
+RESTORED_KEY = "duplicates_restored"  # message after an undo or a restore
 REASON_COLORS = {DuplicateReason.EMAIL: "blue", DuplicateReason.PHONE: "green",
                  DuplicateReason.NAME_COMPANY: "orange", DuplicateReason.NAME_PHONE: "violet"}
 
@@ -57,6 +62,63 @@ def close_comparison() -> None:
         st.session_state.pop(key, None)
 
 
+def not_duplicates(lead_ids: list[int]) -> None:
+    """Mark the leads as different people, then offer to undo it."""
+    request = attempt(lambda: DismissDuplicates(lead_ids=lead_ids))
+    if request is None or attempt(lambda: duplicate_dismissals.dismiss_duplicates(actor, request)) is None:
+        return
+    if set(st.session_state.get(PAIR_KEY) or ()) <= set(request.lead_ids):
+        close_comparison()  # that comparison is settled
+    st.session_state[DISMISSED_KEY] = (f"Marked {len(request.lead_ids)} leads as not duplicates: they will "
+                                       "not be suggested together again.", request.lead_ids)
+    st.rerun()
+
+
+def restore(lead_ids: list[int], message: str) -> None:
+    """Undo "not duplicates" (also the Undo button's on_click): they may be suggested together again."""
+    request = attempt(lambda: DismissDuplicates(lead_ids=lead_ids))
+    if request is not None and attempt(lambda: duplicate_dismissals.restore_duplicates(actor, request)) is not None:
+        st.session_state[RESTORED_KEY] = message
+
+
+def dismissed_notice() -> None:
+    """Once, after "Not duplicates": what happened, and an Undo (its on_click runs on the next
+    run, even though the notice is gone by then)."""
+    if restored := st.session_state.pop(RESTORED_KEY, None):
+        st.toast(restored, icon=":material/undo:")
+        st.info(restored, icon=":material/undo:")
+    if not (dismissed := st.session_state.pop(DISMISSED_KEY, None)):
+        return
+    message, lead_ids = dismissed
+    st.toast(message, icon=":material/check_circle:")
+    text, undo = st.columns([5, 1], vertical_alignment="center")
+    text.success(message, icon=":material/check_circle:")
+    undo.button("Undo", key="duplicates_undo", icon=":material/undo:", on_click=restore,
+                args=(lead_ids, "Undone: those leads may be suggested together again."))
+
+
+def dismissed_list() -> None:
+    """Managers: the pairs marked "not duplicates", newest first, each with a Restore."""
+    if not can(actor, Action.VIEW_ALL_TEAM_DATA):
+        return
+    with st.expander("Marked as not duplicates", icon=":material/do_not_disturb_on:"):
+        page = attempt(lambda: duplicate_dismissals.list_dismissals(actor, limit=PAGE_SIZE))
+        if page is None:
+            return
+        if not page.items:
+            st.caption("Nothing yet: \"Not duplicates\" on a group puts its pairs here.")
+        for pair in page.items:
+            names, by, button = st.columns([4, 2, 1], vertical_alignment="center")
+            names.markdown(" · ".join(f"**{md_escape(label(lead))}**" for lead in pair.leads))
+            by.caption(f"{pair.dismissed_by or 'A former member'}, {relative_time(pair.created_at)}")
+            if button.button("Restore", key=f"duplicates_restore_{pair.id}", icon=":material/undo:"):
+                restore([lead.id for lead in pair.leads], f"Restored: {' and '.join(label(x) for x in pair.leads)} "
+                        "may be suggested together again.")
+                st.rerun()
+        if page.next_cursor:
+            st.caption(f"Showing the latest {len(page.items)}.")
+
+
 def group_card(group: DuplicateGroup, n: int) -> None:
     with st.container(border=True):
         with st.container(horizontal=True, gap="small"):
@@ -68,8 +130,12 @@ def group_card(group: DuplicateGroup, n: int) -> None:
                         f"{md_escape(lead.phone or '—')} · {md_escape(lead.company or '—')} · "
                         f"{enum_label(lead.status)} · added {relative_time(lead.created_at)}")
         oldest = sorted(group.leads, key=lambda lead: (lead.created_at, lead.id))
-        st.button("Compare and merge", key=f"duplicates_compare_{n}", icon=":material/compare_arrows:",
-                  on_click=compare, args=(group.leads, oldest[0].id, oldest[1].id))
+        with st.container(horizontal=True, gap="small"):
+            st.button("Compare and merge", key=f"duplicates_compare_{n}", icon=":material/compare_arrows:",
+                      on_click=compare, args=(group.leads, oldest[0].id, oldest[1].id))
+            if st.button("Not duplicates", key=f"duplicates_dismiss_{n}", icon=":material/do_not_disturb_on:",
+                         help="These are different people: do not suggest them together again."):
+                not_duplicates([lead.id for lead in group.leads])
 
 
 def shown(value: Any, field: str, team: dict[int, str]) -> str:
@@ -126,6 +192,9 @@ def merge_panel(candidates: list[DuplicateLead]) -> None:
     merged_id = drop.selectbox("Merge into it (then delete)", others, format_func=lambda i: label(by_id[i]),
                                key="duplicates_merge")
     close.button("Close", key="duplicates_close", on_click=close_comparison, icon=":material/close:")
+    if st.button("Not duplicates", key="duplicates_dismiss_pair", icon=":material/do_not_disturb_on:",
+                 help="These two are different people: do not suggest them together again."):
+        not_duplicates([survivor_id, merged_id])
     preview = attempt(lambda: lead_merge.merge_preview(actor, survivor_id, merged_id))
     if preview is None:
         return
@@ -180,6 +249,7 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
     st.page_link("pages/lead_detail.py", label=f"Open {name}", icon=":material/arrow_forward:",
                  query_params={"id": str(survivor_id)})
 
+dismissed_notice()
 lead_from_link()
 if st.session_state.get(PAIR_KEY):
     with st.container(border=True):
@@ -207,3 +277,4 @@ if page is not None:
     if page.next_cursor and forward.button("More duplicates", key="duplicates_next", icon=":material/arrow_forward:"):
         cursors.append(page.next_cursor)
         st.rerun()
+dismissed_list()

@@ -7,8 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from crm.enums import LeadSource, LeadStatus, LeadType
+from crm.schemas.duplicates import REASON_LABELS, DuplicateMatch, DuplicateProbe
 from crm.schemas.leads import LeadCreate
-from crm.services import leads
+from crm.services import duplicates, leads
 from crm.ui import (
     bulk_actions,
     cached,
@@ -26,6 +27,8 @@ from crm.ui.tables import lead_columns, leads_frame
 TABLE_VERSION_KEY = "leads_table_version"
 CREATED_KEY = "leads_created"
 RESET_NEW_FORM_KEY = "leads_new_reset"
+NEW_DUPLICATES_KEY = "leads_new_duplicates"  # (the submitted lead, its likely duplicates) until confirmed
+NEW_DUPLICATES_SHOWN = 5  # links to look-alikes under the form
 BULK_MODE_KEY = "leads_bulk_mode"
 NEW_FIELDS = ("first_name", "last_name", "email", "phone", "company", "lead_type", "source", "status",
               "value", "city", "state", "zip_code", "assigned_to_id")
@@ -95,12 +98,55 @@ def new_lead_form() -> None:
     if submitted:
         data = forms.without_none(forms.clean(values))
         data["custom_fields"] = forms.without_none(custom)
-        created = attempt(lambda: leads.create_lead(actor, LeadCreate(**data)))
-        if created is not None:
-            cached.forget_reads()
-            st.session_state[CREATED_KEY] = (created.id, created.full_name)
-            st.session_state[RESET_NEW_FORM_KEY] = True
-            st.rerun()
+        st.session_state.pop(NEW_DUPLICATES_KEY, None)
+        if (request := attempt(lambda: LeadCreate(**data))) is not None:
+            matches = likely_duplicates(request)
+            if matches:
+                st.session_state[NEW_DUPLICATES_KEY] = (request, matches)
+            else:
+                create_new_lead(request)
+    if pending := st.session_state.get(NEW_DUPLICATES_KEY):
+        confirm_duplicate(*pending)
+
+
+def likely_duplicates(request: LeadCreate) -> list[DuplicateMatch]:
+    """Leads the new one may duplicate (a "+tag" or dotted Gmail address, the same phone, a similar
+    name at the same company). The very same email is the create's own refusal: no warning."""
+    probe = DuplicateProbe.model_construct(first_name=request.first_name, last_name=request.last_name,
+                                           email=request.email, phone=request.phone, company=request.company)
+    matches = attempt(lambda: duplicates.find_matches(actor, probe)) or []
+    return [] if any(request.email and m.lead.email == request.email for m in matches) else matches
+
+
+def confirm_duplicate(request: LeadCreate, matches: list[DuplicateMatch]) -> None:
+    """Name the look-alikes (with links) and create only on "Create anyway"."""
+    n = len(matches)
+    st.warning(f"This lead looks like {n} lead{'s' if n != 1 else ''} you already have. Open "
+               f"{'them' if n != 1 else 'it'} to check, or create the new lead anyway.", icon=":material/content_copy:")
+    for match in matches[:NEW_DUPLICATES_SHOWN]:
+        lead = match.lead
+        contact = " · ".join(v for v in (lead.email, lead.phone, lead.company) if v)
+        why = ", ".join(REASON_LABELS[r].lower() for r in match.reasons)
+        st.page_link("pages/lead_detail.py", label=f"{lead.full_name or 'Unnamed'} — {contact} ({why})",
+                     icon=":material/person:", query_params={"id": str(lead.id)})
+    if n > NEW_DUPLICATES_SHOWN:
+        st.caption(f"…and {n - NEW_DUPLICATES_SHOWN} more.")
+    anyway, cancel = st.columns(2)
+    if anyway.button("Create anyway", key="leads_new_create_anyway", type="primary", icon=":material/person_add:"):
+        create_new_lead(request)
+    if cancel.button("Don't create", key="leads_new_duplicates_cancel", icon=":material/close:"):
+        st.session_state.pop(NEW_DUPLICATES_KEY, None)
+        st.rerun()
+
+
+def create_new_lead(request: LeadCreate) -> None:
+    created = attempt(lambda: leads.create_lead(actor, request))
+    if created is not None:
+        cached.forget_reads()
+        st.session_state.pop(NEW_DUPLICATES_KEY, None)
+        st.session_state[CREATED_KEY] = (created.id, created.full_name)
+        st.session_state[RESET_NEW_FORM_KEY] = True
+        st.rerun()
 
 
 st.title("Leads")

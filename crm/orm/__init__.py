@@ -18,11 +18,12 @@ from crm.orm.notifications import Notification
 from crm.orm.billing import Invoice, PaymentMethod, Subscription, UsageRecord
 from crm.orm.admin import AuditLog, DomainEvent, FeatureFlag, SystemSetting
 from crm.orm.lead_imports import LeadImport, LeadImportRow, LeadMerge
+from crm.orm.duplicates import DuplicateDismissal
 
 __all__ = [
     "AIInsight", "Activity", "AuthToken", "LoginAttempt", "UserSession", "AnalyticsSnapshot", "Appointment", "AuditLog", "Base",
     "BuyerRequirement", "Campaign", "ChatConversation", "ChatMessage", "CustomFieldDefinition",
-    "DomainEvent", "EmailTemplate", "FeatureFlag", "Integration", "IntegrationSyncLog", "Invoice",
+    "DomainEvent", "DuplicateDismissal", "EmailTemplate", "FeatureFlag", "Integration", "IntegrationSyncLog", "Invoice",
     "Lead", "LeadImport", "LeadImportRow", "LeadMerge", "LeadPropertyInterest", "LeadScore", "Message", "Note", "Notification",
     "OutboxDelivery", "PaymentMethod", "Property", "ProviderSecret", "RefreshToken", "Report",
     "SavedView", "SmsTemplate", "Subscription", "SystemSetting", "Tag", "Task", "Team",

@@ -83,6 +83,42 @@ class DuplicateMatch(BaseModel):
     reasons: list[DuplicateReason]
 
 
+MAX_DISMISSED_LEADS = 25  # a group's shown leads (crm.services.duplicates.MAX_GROUP_LEADS): 300 pairs at most
+
+
+class DismissDuplicates(InputModel):
+    """Leads someone judged to be different people: no two of them are suggested as duplicates
+    again (or, to undo it, are suggested again)."""
+
+    lead_ids: list[int] = Field(min_length=2, max_length=MAX_DISMISSED_LEADS)
+
+    @model_validator(mode="after")
+    def _two_leads(self) -> DismissDuplicates:
+        self.lead_ids = sorted(set(self.lead_ids))
+        if len(self.lead_ids) < 2:
+            raise ValueError("pick at least two different leads")
+        return self
+
+
+class DismissalResult(BaseModel):
+    lead_ids: list[int]
+    pairs: int  # pairs newly marked "not duplicates" (or, for an undo, suggested again)
+
+
+class DismissedPair(BaseModel):
+    """One pair marked "not duplicates": both leads, who said so and when."""
+
+    id: int
+    leads: list[DuplicateLead]  # the two leads, older id first
+    dismissed_by: str | None
+    created_at: dt.datetime
+
+
+class DismissalPage(BaseModel):
+    items: list[DismissedPair]
+    next_cursor: int | None  # `before_id` of the next (older) page; None: no more
+
+
 Side = Literal["survivor", "merged"]
 
 

@@ -2,9 +2,15 @@
 names at the same company or with the same phone.
 
 Built for teams with a million leads: candidate blocks come from GROUP BY … HAVING count(*) > 1
-in the database (the phone blocks walk the (team_id, phone) index), names are only compared
-with rapidfuzz inside a block, and each call looks at a bounded number of blocks, returning a
-cursor to continue from. Nothing loads the leads table.
+in the database (the phone blocks walk the (team_id, phone) index, the company blocks the
+(team_id, company key) one), names are only compared with rapidfuzz inside a block, and each call
+looks at a bounded number of blocks, returning a cursor to continue from. Nothing loads the
+leads table.
+
+Pairs marked "not duplicates" (crm.services.duplicate_dismissals) are looked up for the leads a
+call reads, by index: a group drops each lead dismissed against every other lead of the group
+and is not shown when fewer than two remain; the leads dismissed against fewer of the others
+come first, so a group bigger than what is shown brings its other leads forward.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sqlalchemy.orm import Session
 from crm.db import SessionFactory, transaction
 from crm.errors import ValidationFailed
 from crm.orm import Lead
+from crm.orm.duplicates import company_key
 from crm.schemas.common import Actor
 from crm.schemas.duplicates import (
     DuplicateGroup,
@@ -34,6 +41,7 @@ from crm.schemas.duplicates import (
     DuplicateReason,
 )
 from crm.services.access import load_lead, visible_leads
+from crm.services.duplicate_dismissals import dismissed_among, dismissed_partners, team_has_dismissals
 
 NAME_SIMILARITY = 90  # rapidfuzz token_sort_ratio on "first last", 0-100
 GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
@@ -70,11 +78,13 @@ def find_duplicates(actor: Actor, query: DuplicateQuery, *,
                     sessions: SessionFactory | None = None) -> DuplicatePage:
     """Groups of leads (among those the actor may see) that look like the same person, each with
     its reasons. Email groups come first, then phone, then similar names at one company; a group
-    already shown for an earlier reason is not repeated. Continue with `next_cursor`."""
+    already shown for an earlier reason is not repeated, and leads marked "not duplicates" of all
+    the others of a group leave it. Continue with `next_cursor`."""
     wanted = set(query.reasons) or set(DuplicateReason)
     section, after = _decode_cursor(query.cursor)
     groups: list[DuplicateGroup] = []
     with transaction(sessions) as session:
+        any_dismissed = team_has_dismissals(session, actor.team_id)  # most teams: no lookups at all
         budget = BLOCKS_PER_CALL
         while section < len(_SECTIONS):
             kind = _SECTIONS[section]
@@ -87,7 +97,8 @@ def find_duplicates(actor: Actor, query: DuplicateQuery, *,
             while True:
                 blocks = _blocks(session, actor, kind, after, batch)
                 budget -= len(blocks)
-                after, full = _scan(session, actor, kind, wanted, blocks, groups, query.limit, after)
+                after, full = _scan(session, actor, kind, wanted, blocks, groups, query.limit, after,
+                                    any_dismissed=any_dismissed)
                 if full or (budget <= 0 and len(blocks) == batch):
                     return DuplicatePage(groups=groups, next_cursor=_encode_cursor(section, after))
                 if len(blocks) < batch:
@@ -99,7 +110,7 @@ def find_duplicates(actor: Actor, query: DuplicateQuery, *,
 
 def _scan(session: Session, actor: Actor, kind: DuplicateReason, wanted: set[DuplicateReason],
           blocks: list[tuple[str, list[int]]], groups: list[DuplicateGroup], limit: int,
-          after: str | None) -> tuple[str | None, bool]:
+          after: str | None, *, any_dismissed: bool) -> tuple[str | None, bool]:
     """Turn blocks into groups (appended to `groups`) until the page is full or too many leads
     were read; return the key of the last block used and whether to stop here."""
     loaded = 0
@@ -108,13 +119,14 @@ def _scan(session: Session, actor: Actor, kind: DuplicateReason, wanted: set[Dup
         chunk = blocks[start:start + LOAD_CHUNK]
         members = _load(session, actor, {i for _, ids in chunk for i in ids[:MAX_BLOCK_IDS]})
         loaded += len(members)
+        dismissed = dismissed_among(session, actor.team_id, members) if any_dismissed else {}
         for key, ids in chunk:
             after = key
             if len(ids) < 2:
                 continue
             people = [members[i] for i in ids[:MAX_BLOCK_IDS] if i in members]
-            groups += [g for g in _groups_of_block(kind, key, people, len(ids), scanned=scanned)
-                       if set(g.reasons) & wanted]
+            found = _groups_of_block(kind, key, people, len(ids), scanned=scanned, dismissed=dismissed)
+            groups += [g for g in found if set(g.reasons) & wanted]
             if len(groups) >= limit:
                 return after, True
         if loaded >= MAX_LOADED and after != blocks[-1][0]:
@@ -123,35 +135,37 @@ def _scan(session: Session, actor: Actor, kind: DuplicateReason, wanted: set[Dup
 
 
 def duplicates_of(actor: Actor, lead_id: int, *, sessions: SessionFactory | None = None) -> list[DuplicateMatch]:
-    """Leads the actor may see that look like this one (for its page and before a merge)."""
+    """Leads the actor may see that look like this one (for its page and before a merge), except
+    those marked "not duplicates" with it."""
     with transaction(sessions) as session:
         lead = load_lead(session, actor, lead_id)
         probe = DuplicateProbe.model_construct(first_name=lead.first_name, last_name=lead.last_name,
                                                email=lead.email, phone=lead.phone, company=lead.company)
-        return _matches(session, actor, probe, exclude_id=lead.id)
+        dismissed = set(dismissed_partners(session, actor.team_id, lead.id))
+        return _matches(session, actor, probe, exclude_ids={lead.id, *dismissed})
 
 
 def find_matches(actor: Actor, probe: DuplicateProbe, *,
                  sessions: SessionFactory | None = None) -> list[DuplicateMatch]:
     """Leads the actor may see that a lead about to be created would duplicate (a form warning)."""
     with transaction(sessions) as session:
-        return _matches(session, actor, probe, exclude_id=None)
+        return _matches(session, actor, probe, exclude_ids=set())
 
 
 # --- one lead: index lookups only (the lead's page must open fast) -----------------------------
 
-def _matches(session: Session, actor: Actor, probe: DuplicateProbe, *, exclude_id: int | None) -> list[DuplicateMatch]:
+def _matches(session: Session, actor: Actor, probe: DuplicateProbe, *, exclude_ids: set[int]) -> list[DuplicateMatch]:
     options: list[ColumnElement[bool]] = []
     email_key = canonical_email(probe.email)
     if email_key:
         options += _email_lookups(probe.email or email_key, email_key)
     if probe.phone:
         options.append(Lead.phone == probe.phone)
-    company_key = _company_key(probe.company)
-    if probe.last_name and company_key:
+    key_of_company = _company_key(probe.company)
+    if probe.last_name and key_of_company:
         # Same last name as stored (the (team_id, last_name, first_name) index) at the same
         # company; first names are compared here, with rapidfuzz.
-        options.append((Lead.last_name == probe.last_name) & (func.lower(func.trim(Lead.company)) == company_key))
+        options.append((Lead.last_name == probe.last_name) & (company_key(Lead.company) == key_of_company))
     if not options:
         return []
     # One small query per condition: OR-ed together, SQLite would scan the team instead of
@@ -159,13 +173,13 @@ def _matches(session: Session, actor: Actor, probe: DuplicateProbe, *, exclude_i
     found_rows: dict[int, Lead] = {}
     for option in options:
         stmt = select(Lead).where(visible_leads(actor), option).order_by(Lead.id).limit(MAX_BLOCK_IDS)
-        found_rows.update((lead.id, lead) for lead in session.scalars(stmt) if lead.id != exclude_id)
+        found_rows.update((lead.id, lead) for lead in session.scalars(stmt) if lead.id not in exclude_ids)
     rows = [found_rows[i] for i in sorted(found_rows)]
     name = _full_name(probe.first_name, probe.last_name)
     found = []
     for row in rows:
         other = _person(row)
-        reasons = _pair_reasons(email_key, probe.phone, name, company_key, other)
+        reasons = _pair_reasons(email_key, probe.phone, name, key_of_company, other)
         if reasons:
             found.append(DuplicateMatch(lead=other.lead, reasons=reasons))
         if len(found) >= MAX_MATCHES:
@@ -224,7 +238,10 @@ def _blocks(session: Session, actor: Actor, kind: DuplicateReason, after: str | 
     if kind is DuplicateReason.PHONE:
         key, present = Lead.phone, Lead.phone.is_not(None)
     else:
-        key, present = func.lower(func.trim(Lead.company)), func.trim(Lead.company) != ""
+        # The indexed expression itself, and a range on it (a blank company is no key): the walk
+        # starts at the cursor's company in the (team_id, company key) index.
+        key = company_key(Lead.company)
+        present = key > ""
     ids = (func.string_agg(cast(Lead.id, String), literal(",")) if dialect == "postgresql"
            else func.group_concat(Lead.id, ","))
     # Grouped and ordered by the label: PostgreSQL would not match two copies of an expression
@@ -286,21 +303,22 @@ def _scanned_before(kind: DuplicateReason, wanted: set[DuplicateReason]) -> set[
 
 
 def _groups_of_block(kind: DuplicateReason, key: str, people: list[_Person], size: int, *,
-                     scanned: set[DuplicateReason]) -> list[DuplicateGroup]:
+                     scanned: set[DuplicateReason], dismissed: dict[int, set[int]]) -> list[DuplicateGroup]:
     if kind is DuplicateReason.EMAIL:
-        return [_group(key, people, size)]
-    if kind is DuplicateReason.PHONE:
+        groups = [_group(key, people, size, dismissed)]
+    elif kind is DuplicateReason.PHONE:
         if DuplicateReason.EMAIL in scanned and _shared(p.email_key for p in people):
             return []  # already shown as an email group
-        return [_group(key, people, size)]
-    groups = []
-    for cluster in _name_clusters(people):
-        if DuplicateReason.EMAIL in scanned and _shared(p.email_key for p in cluster):
-            continue
-        if DuplicateReason.PHONE in scanned and _shared(p.lead.phone for p in cluster):
-            continue
-        groups.append(_group(f"{key}|{cluster[0].lead.id}", cluster, len(cluster)))
-    return groups
+        groups = [_group(key, people, size, dismissed)]
+    else:
+        groups = []
+        for cluster in _name_clusters(people):
+            if DuplicateReason.EMAIL in scanned and _shared(p.email_key for p in cluster):
+                continue
+            if DuplicateReason.PHONE in scanned and _shared(p.lead.phone for p in cluster):
+                continue
+            groups.append(_group(f"{key}|{cluster[0].lead.id}", cluster, len(cluster), dismissed))
+    return [g for g in groups if g is not None]
 
 
 def _shared(values: Iterable[str | None]) -> bool:
@@ -344,10 +362,33 @@ def _root(parent: list[int], i: int) -> int:
     return i
 
 
-def _group(key: str, people: list[_Person], size: int) -> DuplicateGroup:
-    return DuplicateGroup(key=key, reasons=_group_reasons(people), leads=[p.lead for p in people[:MAX_GROUP_LEADS]],
-                          size=size)
+def _group(key: str, people: list[_Person], size: int, dismissed: dict[int, set[int]]) -> DuplicateGroup | None:
+    kept = _undismissed(people, dismissed)
+    if len(kept) < 2:
+        return None  # every pair of it was dismissed
+    return DuplicateGroup(key=key, reasons=_group_reasons(kept), leads=[p.lead for p in kept[:MAX_GROUP_LEADS]],
+                          size=size - (len(people) - len(kept)))
 
+
+def _undismissed(people: list[_Person], dismissed: dict[int, set[int]]) -> list[_Person]:
+    """The group less each lead dismissed against all its other leads.
+
+    One rule for every group: once all of its pairs are dismissed, nothing is left of it; while
+    one of a lead's pairs stands, the lead stays. The leads dismissed against fewer of the
+    others come first (ties keep the group's order), so that dismissing the shown part of a
+    bigger group brings its other leads into view.
+    """
+    if not dismissed:
+        return people
+    ids = {p.lead.id for p in people}
+    against: dict[int, int] = {}
+    for p in people:
+        partners = dismissed.get(p.lead.id)
+        against[p.lead.id] = len(partners & ids) if partners else 0
+    if not any(against.values()):
+        return people
+    others = len(people) - 1
+    return sorted((p for p in people if against[p.lead.id] < others), key=lambda p: against[p.lead.id])
 
 def _group_reasons(people: Sequence[_Person]) -> list[DuplicateReason]:
     first = people[0]

@@ -30,6 +30,7 @@ from crm.schemas.common import Actor
 from crm.schemas.duplicates import MergeField, MergeOut, MergePreview, MergeRequest, Side
 from crm.services.access import load_lead
 from crm.services.audit import emit_event, jsonable, record_audit
+from crm.services.duplicate_dismissals import carry_dismissals
 from crm.services.duplicates import lead_summary
 from crm.services.permissions import Action, require
 
@@ -49,13 +50,17 @@ MOVED_LABELS: dict[str, str] = {
     "workflow_executions": "Workflow runs", "lead_import_rows": "Import report lines",
     "properties.seller_lead_id": "Listings (as seller)", "lead_merges.survivor_id": "Earlier merges",
 }
+# Tables referencing leads whose rows a merge does not simply move: a "not duplicates" mark is an
+# ordered pair of leads, carried over by crm.services.duplicate_dismissals.carry_dismissals.
+NOT_MOVED = frozenset({"duplicate_dismissals"})
 
 
 def lead_references() -> list[Column[Any]]:
-    """Every column of the schema holding a foreign key to leads.id (the rows a merge must move)."""
+    """Every column of the schema holding a foreign key to leads.id (the rows a merge must move),
+    except those of the tables in NOT_MOVED."""
     lead_id = Lead.__table__.c.id
     found = [fk.parent for table in Base.metadata.sorted_tables for fk in table.foreign_keys
-             if fk.column is lead_id]
+             if fk.column is lead_id and table.name not in NOT_MOVED]
     return sorted(found, key=_reference_name)
 
 
@@ -87,8 +92,9 @@ def merge_leads(actor: Actor, request: MergeRequest, *, sessions: SessionFactory
     The survivor takes the chosen value of each field (unnamed fields keep the survivor's value,
     or the merged lead's when the survivor's is empty; custom fields are united, survivor first),
     then every row referencing the merged lead moves over — a row the survivor already has in a
-    unique set (a tag, an interest in a listing, a score) is dropped instead. The merged lead is
-    deleted; the merge log keeps a snapshot of it.
+    unique set (a tag, an interest in a listing, a score) is dropped instead. Leads marked "not
+    duplicates" of the merged lead become so of the survivor. The merged lead is deleted; the
+    merge log keeps a snapshot of it.
     """
     require(actor, Action.DELETE_LEADS)
     if request.survivor_id == request.merged_id:
@@ -101,6 +107,9 @@ def merge_leads(actor: Actor, request: MergeRequest, *, sessions: SessionFactory
         chosen = _resolve(survivor, merged, request.chosen)
         _apply(session, survivor, merged, chosen)
         moved, dropped = _move_references(session, merged.id, survivor.id)
+        carried = carry_dismissals(session, team_id=actor.team_id, merged_id=merged.id, survivor_id=survivor.id)
+        if carried:
+            moved["duplicate_dismissals"] = carried
         session.execute(delete(Lead).where(Lead.id == merged.id).execution_options(synchronize_session=False))
         session.expunge(merged)
         name = _name(merged)

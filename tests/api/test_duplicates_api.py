@@ -96,3 +96,42 @@ def test_bulk_tags_over_ids_and_a_filter(client: TestClient, login: Login) -> No
     assert leads.get_lead(owner, a.id).tags == ["Spring"] and leads.get_lead(owner, b.id).tags == []
     empty = client.post("/api/leads/bulk/tags", headers=headers, json={"selection": {"ids": [a.id]}})
     assert empty.status_code == 422
+
+
+def test_not_duplicates_is_marked_listed_and_undone(client: TestClient, login: Login) -> None:
+    manager = make_member(make_team(), TeamRole.MANAGER)
+    a = make_lead(manager, first_name="Ann", phone="+14155550171")
+    b = make_lead(manager, first_name="Bo", phone="+14155550171")
+    headers = login(manager)
+    resp = client.post("/api/leads/duplicates/dismiss", headers=headers, json={"lead_ids": [b.id, a.id]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"lead_ids": [a.id, b.id], "pairs": 1}
+    assert client.get("/api/leads/duplicates", headers=headers).json()["groups"] == []
+    assert client.get(f"/api/leads/{a.id}/duplicates", headers=headers).json() == []
+    listed = client.get("/api/leads/duplicates/dismissed", headers=headers, params={"limit": 10})
+    assert listed.status_code == 200
+    [pair] = listed.json()["items"]
+    assert [lead["id"] for lead in pair["leads"]] == [a.id, b.id] and listed.json()["next_cursor"] is None
+    undo = client.delete("/api/leads/duplicates/dismiss", headers=headers, params={"lead_id": [a.id, b.id]})
+    assert undo.status_code == 200 and undo.json()["pairs"] == 1
+    groups = client.get("/api/leads/duplicates", headers=headers).json()["groups"]
+    assert [sorted(lead["id"] for lead in g["leads"]) for g in groups] == [[a.id, b.id]]
+
+
+def test_not_duplicates_refusals(client: TestClient, login: Login) -> None:
+    team = make_team()
+    manager, agent = make_member(team, TeamRole.MANAGER), make_member(team, TeamRole.MEMBER)
+    rival = make_member(make_team(), TeamRole.OWNER)
+    mine, theirs = make_lead(manager), make_lead(rival)
+    headers = login(manager)
+    one = client.post("/api/leads/duplicates/dismiss", headers=headers, json={"lead_ids": [mine.id]})
+    assert one.status_code == 422
+    same = client.delete("/api/leads/duplicates/dismiss", headers=headers, params={"lead_id": [mine.id, mine.id]})
+    assert same.status_code == 422 and same.json()["error"]["code"] == "validation_failed"
+    extra = client.post("/api/leads/duplicates/dismiss", headers=headers,
+                        json={"lead_ids": [mine.id, make_lead(manager).id], "team_id": rival.team_id})
+    assert extra.status_code == 422
+    foreign = client.post("/api/leads/duplicates/dismiss", headers=headers, json={"lead_ids": [mine.id, theirs.id]})
+    assert foreign.status_code == 404
+    assert client.get("/api/leads/duplicates/dismissed", headers=login(agent)).status_code == 403
+    assert client.post("/api/leads/duplicates/dismiss", json={"lead_ids": [mine.id, theirs.id]}).status_code == 401

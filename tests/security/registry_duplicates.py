@@ -1,10 +1,10 @@
-"""Isolation-matrix and mass-assignment entries for duplicates, merging, properties of interest
-and bulk tagging (issue 4).
+"""Isolation-matrix and mass-assignment entries for duplicates ("not duplicates" marks too),
+merging, properties of interest and bulk tagging (issue 4).
 
 Merged into tests/security/test_isolation_matrix.py (SERVICES/API) and
 tests/security/test_mass_assignment.py (GUARDED), like registry_tasks.py: the dicts are built on
 first access from the matrix module importing them. Merges need a second lead on the side acted
-on: each call creates one (unassigned, so every role of its team may see it).
+on: each call creates one (unassigned, so every role of its team may see it); so do dismissals.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from crm.db import transaction
 from crm.enums import LeadSource
 from crm.orm import Lead
 from crm.schemas.common import Actor
-from crm.schemas.duplicates import DuplicateProbe, DuplicateQuery, MergeRequest
+from crm.schemas.duplicates import DismissDuplicates, DuplicateProbe, DuplicateQuery, MergeRequest
 from crm.schemas.leads import LeadSelection
-from crm.services import duplicates, lead_merge, lead_properties, tags
+from crm.services import duplicate_dismissals, duplicates, lead_merge, lead_properties, tags
 from crm.services.permissions import Action
 from tests.security.registry_common import matrix_module as _matrix
 
@@ -69,6 +69,32 @@ def _one_tag_added(_w: Any, _a: Actor, result: Any) -> None:
     assert result.added == 1
 
 
+def _pair(s: Any) -> DismissDuplicates:
+    """The side's lead and a fresh one: two leads every role of that team may see."""
+    return DismissDuplicates(lead_ids=[s.lead_id, fresh_lead(s)])
+
+
+def _one_pair(_w: Any, _a: Actor, result: Any) -> None:
+    assert result.pairs == 1
+
+
+def _dismissed(s: Any) -> DismissDuplicates:
+    """A pair of the side already marked "not duplicates" (by its owner), to be restored."""
+    pair = _pair(s)
+    duplicate_dismissals.dismiss_duplicates(s.owner, pair)
+    return pair
+
+
+def _list_dismissals(w: Any, a: Actor) -> Any:
+    _CREATED["dismissed"] = {side: set(_dismissed(s).lead_ids) for side, s in (("own", w.own), ("foreign", w.foreign))}
+    return duplicate_dismissals.list_dismissals(a)
+
+
+def _only_own_dismissals(_w: Any, _a: Actor, page: Any) -> None:
+    shown = {lead.id for pair in page.items for lead in pair.leads}
+    assert shown == _CREATED["dismissed"]["own"]
+
+
 
 def _services() -> dict[str, Any]:
     m = _matrix()
@@ -79,6 +105,14 @@ def _services() -> dict[str, Any]:
         "duplicates.find_matches": Svc(lambda w, a, s: _matches(w, a), foreign=None, scope=LIST_SCOPE,
                                        check=_only_own_matches),
         "duplicates.duplicates_of": Svc(lambda w, a, s: duplicates.duplicates_of(a, s.lead_id)),
+        # Both leads are loaded through visible_leads(actor): a foreign id is 404 for every role.
+        "duplicate_dismissals.dismiss_duplicates": Svc(
+            lambda w, a, s: duplicate_dismissals.dismiss_duplicates(a, _pair(s)), check=_one_pair),
+        "duplicate_dismissals.restore_duplicates": Svc(
+            lambda w, a, s: duplicate_dismissals.restore_duplicates(a, _dismissed(s)), check=_one_pair),
+        "duplicate_dismissals.list_dismissals": Svc(lambda w, a, s: _list_dismissals(w, a), foreign=None,
+                                                    scope=LIST_SCOPE, allowed=m.MANAGERS_UP,
+                                                    check=_only_own_dismissals),
         "lead_merge.merge_preview": Svc(lambda w, a, s: lead_merge.merge_preview(a, s.lead_id, fresh_lead(s))),
         "lead_merge.merge_leads": Svc(lambda w, a, s: lead_merge.merge_leads(
             a, MergeRequest(survivor_id=s.lead_id, merged_id=fresh_lead(s))), allowed=by_action(Action.DELETE_LEADS)),
@@ -95,6 +129,11 @@ def _api() -> dict[str, Any]:
     return {
         "GET /api/leads/duplicates": Api(),
         "GET /api/leads/{lead_id}/duplicates": Api(resource_ids=True),
+        "POST /api/leads/duplicates/dismiss": Api(resource_ids=True, body=lambda w, s, a: {
+            "lead_ids": _pair(s).lead_ids}),
+        "DELETE /api/leads/duplicates/dismiss": Api(resource_ids=True, params=lambda w, s: {
+            "lead_id": _dismissed(s).lead_ids}),
+        "GET /api/leads/duplicates/dismissed": Api(allowed=m.MANAGERS_UP),
         "GET /api/leads/{lead_id}/merges": Api(resource_ids=True),
         "GET /api/leads/{lead_id}/properties": Api(resource_ids=True),
         "GET /api/leads/merge/preview": Api(resource_ids=True, params=lambda w, s: {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from crm.db import transaction
+import pytest
+from sqlalchemy import event
+
+from crm.db import get_sessions, transaction
 from crm.enums import TeamRole
 from crm.errors import NotFound, ValidationFailed
 from crm.orm import Lead
@@ -166,3 +169,35 @@ def test_small_batches_still_walk_every_group_exactly_once(manager: Actor, monke
                          make_lead(manager, first_name="Joe", last_name=f"Name{n}", company=f"co {n}").id})
     groups = [ids for ids, _ in _grouped(manager, limit=50)]
     assert sorted(map(sorted, groups)) == sorted(map(sorted, expected))
+
+
+def test_company_blocks_walk_the_company_key_index(manager: Actor) -> None:
+    """The same-company pass reads blocks in the index's key order from the cursor's company,
+    on both databases: its cost follows the blocks it returns, not the size of the team."""
+    for n in range(30):
+        make_lead(manager, first_name="Jo", last_name=f"Name{n}", company=f"Co {n:02d}")
+        make_lead(manager, first_name="Joe", last_name=f"Name{n}", company=f" CO {n:02d}")
+    seen: list[tuple[str, Any]] = []
+    engine = get_sessions().kw["bind"]
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        page = duplicates.find_duplicates(manager, DuplicateQuery(reasons=[DuplicateReason.NAME_COMPANY], limit=5))
+        later = duplicates.find_duplicates(manager, DuplicateQuery(reasons=[DuplicateReason.NAME_COMPANY],
+                                                                   cursor=page.next_cursor, limit=5))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [g.leads[0].company for g in page.groups + later.groups] == [f"Co {n:02d}" for n in range(10)]
+    statement, parameters = next((s, p) for s, p in reversed(seen) if "GROUP BY" in s.upper())
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if not sqlite:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # 60 rows: else the planner reads them all
+        cursor.execute(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "ix_leads_team_id_company_key" in plan, plan
+    assert "TEMP B-TREE" not in plan.upper() and "Sort" not in plan, plan  # blocks come in key order

@@ -31,6 +31,7 @@ from crm.orm import (
     AuditLog,
     BuyerRequirement,
     DomainEvent,
+    DuplicateDismissal,
     Lead,
     LeadImport,
     LeadImportRow,
@@ -47,8 +48,8 @@ from crm.orm import (
     lead_tags,
 )
 from crm.schemas.common import Actor
-from crm.schemas.duplicates import MergeRequest
-from crm.services import lead_merge, leads
+from crm.schemas.duplicates import DismissDuplicates, MergeRequest
+from crm.services import duplicate_dismissals, lead_merge, leads
 from crm.services.lead_merge import lead_references
 from tests.factories import make_lead, make_member, make_team
 
@@ -263,3 +264,22 @@ def test_a_lead_cannot_be_merged_with_itself(manager: Actor) -> None:
     with pytest.raises(ValidationFailed):
         lead_merge.merge_leads(manager, MergeRequest.model_construct(survivor_id=lead.id, merged_id=lead.id,
                                                                      chosen={}))
+
+
+def test_not_duplicates_marks_of_the_merged_lead_pass_to_the_survivor(manager: Actor) -> None:
+    early = make_lead(manager)  # a lower id than the survivor: the pair's order changes sides
+    survivor, merged, late, both = make_lead(manager), make_lead(manager), make_lead(manager), make_lead(manager)
+    dismiss = duplicate_dismissals.dismiss_duplicates
+    dismiss(manager, DismissDuplicates(lead_ids=[survivor.id, merged.id]))  # merged anyway
+    dismiss(manager, DismissDuplicates(lead_ids=[merged.id, early.id]))
+    dismiss(manager, DismissDuplicates(lead_ids=[merged.id, late.id]))
+    dismiss(manager, DismissDuplicates(lead_ids=[merged.id, both.id]))
+    dismiss(manager, DismissDuplicates(lead_ids=[survivor.id, both.id]))  # the survivor has this one already
+    out = lead_merge.merge_leads(manager, MergeRequest(survivor_id=survivor.id, merged_id=merged.id))
+    with transaction() as s:
+        pairs = {(low, high) for low, high in s.execute(select(DuplicateDismissal.lead_id_low,
+                                                                DuplicateDismissal.lead_id_high))}
+    assert pairs == {(early.id, survivor.id), (survivor.id, late.id), (survivor.id, both.id)}
+    assert out.moved["duplicate_dismissals"] == 2
+    marks = duplicate_dismissals.list_dismissals(manager).items
+    assert {m.dismissed_by for m in marks} == {manager.name}  # who said so stays on each mark

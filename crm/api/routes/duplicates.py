@@ -1,4 +1,5 @@
-"""Duplicate leads and merging them, a lead's properties of interest, and bulk tagging.
+"""Duplicate leads ("not duplicates" marks too) and merging them, a lead's properties of
+interest, and bulk tagging.
 
 Registered before the leads router: its "/api/leads/{lead_id}" would otherwise answer
 "/api/leads/duplicates" with a 422.
@@ -15,6 +16,9 @@ from crm.api.deps import CurrentActor
 from crm.api.errors import as_request_validation_error
 from crm.api.schemas import error_responses
 from crm.schemas.duplicates import (
+    DismissalPage,
+    DismissalResult,
+    DismissDuplicates,
     DuplicateMatch,
     DuplicatePage,
     DuplicateQuery,
@@ -25,7 +29,7 @@ from crm.schemas.duplicates import (
     PropertyInterest,
 )
 from crm.schemas.tags import BulkTagResult, BulkTags
-from crm.services import duplicates, lead_merge, lead_properties, tags
+from crm.services import duplicate_dismissals, duplicates, lead_merge, lead_properties, tags
 
 router = APIRouter(prefix="/api/leads", tags=["leads"])
 
@@ -46,6 +50,39 @@ def find_duplicates(actor: CurrentActor, query: Annotated[DuplicateQuery, Depend
     """Groups of leads you may see that look like the same person (same email, same phone, or a
     similar name at the same company or with the same phone), each with its reasons."""
     return duplicates.find_duplicates(actor, query)
+
+
+@router.post("/duplicates/dismiss", response_model=DismissalResult, responses=error_responses(401, 404, 422))
+def dismiss_duplicates(actor: CurrentActor, data: DismissDuplicates) -> DismissalResult:
+    """Mark these leads as different people ("not duplicates"): no two of them are suggested
+    together again. Answers how many pairs were newly marked."""
+    return duplicate_dismissals.dismiss_duplicates(actor, data)
+
+
+def dismissed_leads(
+    lead_id: Annotated[list[int], Query(description="Two or more; repeat the parameter.")],
+) -> DismissDuplicates:
+    try:
+        return DismissDuplicates(lead_ids=lead_id)
+    except ValidationError as exc:
+        raise as_request_validation_error(exc, location="query", renames={"lead_ids": "lead_id"}) from None
+
+
+@router.delete("/duplicates/dismiss", response_model=DismissalResult, responses=error_responses(401, 404, 422))
+def restore_duplicates(actor: CurrentActor,
+                       data: Annotated[DismissDuplicates, Depends(dismissed_leads)]) -> DismissalResult:
+    """Undo "not duplicates" for these leads: their pairs may be suggested again."""
+    return duplicate_dismissals.restore_duplicates(actor, data)
+
+
+@router.get("/duplicates/dismissed", response_model=DismissalPage, responses=error_responses(401, 403, 422))
+def list_dismissals(
+    actor: CurrentActor,
+    before_id: Annotated[int | None, Query(description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Pairs per page.")] = 50,
+) -> DismissalPage:
+    """The team's pairs marked "not duplicates", newest first (managers and above)."""
+    return duplicate_dismissals.list_dismissals(actor, before_id=before_id, limit=limit)
 
 
 @router.get("/merge/preview", response_model=MergePreview, responses=error_responses(401, 404, 422))
