@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     literal_column,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy import text as sql_text  # `text` names values in this module
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -42,7 +44,7 @@ from crm.enums import CustomFieldType
 from crm.errors import ValidationFailed
 from crm.orm import CustomFieldDefinition, Lead
 from crm.schemas.leads import CustomFieldFilter
-from crm.services.custom_field_indexes import safe_key
+from crm.services.custom_field_indexes import index_name, safe_key
 
 _COMPARABLE = {
     "eq": set(CustomFieldType) - {CustomFieldType.MULTI_SELECT},  # a multi-select is matched with any_of
@@ -96,7 +98,7 @@ def custom_field_clause(condition: CustomFieldFilter) -> ColumnElement[bool]:
     if op == "contains":
         if not isinstance(value, str):
             raise ValidationFailed("contains needs text.", field=f"custom.{key}")
-        pattern = "%" + value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = f"%{_escape_like(value.lower())}%"
         return _PerDialect(
             and_(_sqlite_type(key) == "text", func.lower(_sqlite_value(key)).like(pattern, escape="\\")),
             and_(_pg_type(key) == "string", func.lower(_pg_text(key)).like(pattern, escape="\\")),
@@ -135,7 +137,11 @@ def check_filters(session: Session, team_id: int, conditions: Sequence[CustomFie
 def filter_clauses(session: Session, team_id: int, conditions: Sequence[CustomFieldFilter]) -> list[ColumnElement[bool]]:
     """Checked conditions of the leads list as clauses that use the fields' indexes (see typed_clause)."""
     fields = _checked(session, team_id, conditions)
-    return [typed_clause(c, *fields[c.key], team_id=team_id) for c in conditions]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    return [typed_clause(c, *fields[c.key], team_id=team_id,
+                         lists=stored_lists(session, team_id, c.key) if sqlite and c.op == "any_of"
+                         and fields[c.key][0] is CustomFieldType.MULTI_SELECT else None)
+            for c in conditions]
 
 
 def _checked(
@@ -248,19 +254,28 @@ def _pg_any_of(key: str, wanted: list[str]) -> ColumnElement[bool]:
 # the predicate, and both tests happen at planning time, before bound values are known (SQLite
 # matches index expressions without looking at parameters; PostgreSQL's generic plans do not see
 # them). So the JSON path and the team id are written into the SQL text (a validated key and an
-# int), and so are the compared values (see `_v`). Not index-backed, by design: `contains` (a substring)
-# and is_empty (true of most leads, so walking the sort index finds a page at once) on both
-# databases, and multi-select on SQLite (json_each looks into a list; no expression index can).
+# int), and so are the compared values (see `_v`). Not index-backed, by design: is_empty (true of most
+# leads, so walking the sort index finds a page at once).
+#
+# No btree can look up a substring (`contains`) or a choice inside a list (multi-select `any_of`).
+# PostgreSQL answers them from a trigram index and the multi-select's GIN. SQLite reads the field's
+# partial index through, as the range of every value (`_lite_has_value`), and tests each entry's
+# value in the index itself (it fetches no lead for that): a pass over the leads that have a value.
+# A multi-select does better there: its few distinct lists are read first (`stored_lists`), and the
+# clause names those that hold a wanted choice, which the index then finds by equality.
 
 
 def typed_clause(
-    condition: CustomFieldFilter, field_type: CustomFieldType, choices: tuple[str, ...] = (), *, team_id: int
+    condition: CustomFieldFilter, field_type: CustomFieldType, choices: tuple[str, ...] = (), *, team_id: int,
+    lists: Sequence[str] | None = None,
 ) -> ColumnElement[bool]:
     """The clause of a checked condition on a field of this type, using the field's index.
 
     Unlike `custom_field_clause` it does not also test the JSON type of each matching value (on
     SQLite that parses every matching row once more): values are checked against the field's type
     on every write, and the type here comes from the definition.
+    `lists` (SQLite, multi-select `any_of`): every list the field's index holds (`stored_lists`);
+    the clause then names the lists that hold a wanted choice.
     """
     key, op, value = safe_key(condition.key), condition.op, condition.value
     team = Lead.team_id == literal_column(str(int(team_id)), Integer)  # = the indexes' predicate
@@ -272,7 +287,13 @@ def typed_clause(
             _PerDialect(lite.is_(None), pg.is_(None))
         return and_(team, clause)
     if op == "contains":
-        return and_(team, custom_field_clause(condition))  # a substring: no index helps (see above)
+        if not isinstance(value, str):
+            raise ValidationFailed("contains needs text.", field=f"custom.{key}")
+        # LIKE on exactly the indexed (lower-cased) expression, the pattern written into the SQL:
+        # PostgreSQL's trigram index needs its trigrams at planning time.
+        pattern = _v(f"%{_escape_like(value.lower())}%")
+        return and_(team, _PerDialect(and_(_lite_has_value(lite), lite.like(pattern, escape="\\")),
+                                      pg.like(pattern, escape="\\")))
     if op == "any_of":
         wanted = [value] if isinstance(value, str) else list(value or []) if isinstance(value, list) else None
         if not wanted or not all(isinstance(v, str) for v in wanted):
@@ -280,7 +301,8 @@ def typed_clause(
         wanted = [_choice(v, choices) for v in wanted]
         if field_type is CustomFieldType.MULTI_SELECT:
             pg_any = or_(*(_pg_field_literal(key).op("@>")(cast(_v(json.dumps([v])), JSONB)) for v in wanted))
-            return and_(team, _PerDialect(_sqlite_any_of(key, wanted), pg_any))
+            lite_any = _lite_multi_any_of(key, lite, wanted) if lists is None else _lite_lists_in(lite, lists, wanted)
+            return and_(team, _PerDialect(lite_any, pg_any))
         return and_(team, _PerDialect(lite.in_([_v(w) for w in wanted]), pg.in_([_v(w) for w in wanted])))
     if field_type is CustomFieldType.BOOLEAN:
         word = "true" if value else "false"
@@ -322,9 +344,80 @@ def _lite_is_set(lite: ColumnElement[Any], field_type: CustomFieldType) -> Colum
         return lite.in_([_v(0), _v(1)])
     if field_type is CustomFieldType.NUMBER:
         return lite >= _v(-1e308)
-    if field_type is CustomFieldType.MULTI_SELECT:
-        return lite.is_not(None)  # no index on SQLite
+    return _lite_has_value(lite)
+
+
+def _lite_has_value(lite: ColumnElement[Any]) -> ColumnElement[bool]:
+    # Text, dates, choices and a multi-select's list (JSON text) are all >= '': the field's whole
+    # partial index, which SQLite then reads through instead of the team's leads.
     return lite >= _v("")
+
+
+# A multi-select holds few distinct lists (a handful of choices, stored in definition order), and
+# its index is sorted by them: SQLite lists them with one index seek each, up to this many, so a
+# filter then reads only the entries of the lists that match (a rare choice costs its own leads,
+# not a pass over every lead with a value). Past it, the index is read through (_lite_multi_any_of).
+STORED_LISTS = 1_000
+
+
+def stored_lists(session: Session, team_id: int, key: str) -> list[str] | None:
+    """SQLite: every distinct list (JSON text) of the multi-select `key` in the team's leads, read
+    from the field's index; None past STORED_LISTS of them, or when the index is missing (each
+    step would then read the table)."""
+    index = index_name(team_id, key)
+    if session.scalar(sql_text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"),
+                      {"name": index}) is None:
+        return None
+    expr = f"json_extract(custom_fields, '$.\"{safe_key(key)}\"')"  # = the index's expression
+    leads = f'leads INDEXED BY "{index}" WHERE team_id = {int(team_id)} AND {expr}'
+    rows = session.execute(sql_text(  # a loose index scan: each step seeks the list after the last one
+        f"WITH RECURSIVE lists(value) AS (SELECT min({expr}) FROM {leads} >= '' "
+        f"UNION ALL SELECT (SELECT min({expr}) FROM {leads} > lists.value) "
+        f"FROM lists WHERE lists.value IS NOT NULL LIMIT {STORED_LISTS + 1}) "
+        f"SELECT value FROM lists WHERE value IS NOT NULL")).scalars().all()
+    return None if len(rows) > STORED_LISTS else list(rows)
+
+
+def _lite_lists_in(lite: ColumnElement[Any], lists: Sequence[str], wanted: list[str]) -> ColumnElement[bool]:
+    # Parsed here, so a choice matches whatever it holds. json_extract writes a list as JSON text
+    # and a lone string (not a valid value, but json_each would read it as one item) as it is.
+    def items(stored: str) -> list[Any]:
+        try:
+            value = json.loads(stored) if stored.startswith("[") else stored
+        except ValueError:
+            value = stored
+        return value if isinstance(value, list) else [value]
+
+    matching = [stored for stored in lists if any(item in wanted for item in items(stored))]
+    return lite.in_([_v(stored) for stored in matching]) if matching else false()
+
+
+def _lite_multi_any_of(key: str, lite: ColumnElement[Any], wanted: list[str]) -> ColumnElement[bool]:
+    """SQLite, when the lists are too many to name: the multi-select's list (JSON text, as
+    json_extract writes it: `["A","B"]`) holds one of `wanted`, tested on each index entry:
+    `instr(list, '"A"')`.
+
+    That text test is exact for a choice of plain ASCII without `"` or `\\` (Python's json and
+    SQLite's json functions, the writers here, write it as it is: `"A"` has one spelling) that does
+    not start with `,` or `]` (so it cannot span two items, `"x","y"`): each `"` in the list then
+    opens or closes an item. Other choices are looked for with json_each, which reads the lead.
+    """
+    plain = [c for c in wanted if _plain_choice(c)]
+    other = [c for c in wanted if not _plain_choice(c)]
+    found = [func.instr(lite, _v(f'"{c}"')) > _v(0) for c in plain]
+    if other:
+        found.append(_sqlite_any_of(key, other))
+    return and_(_lite_has_value(lite), or_(*found))
+
+
+def _plain_choice(choice: str) -> bool:
+    return (choice != "" and all(" " <= ch <= "~" and ch not in '"\\' for ch in choice)
+            and choice[0] not in ",]")
+
+
+def _escape_like(text: str) -> str:
+    # `%` and `_` in what the user typed are literal (the clauses say ESCAPE '\')
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _lite_expr(key: str, field_type: CustomFieldType) -> ColumnElement[Any]:

@@ -7,30 +7,40 @@ the second part, and a new field's index starts empty), over exactly the express
 clause compares (crm.services.custom_field_filters.typed_clause; keep the two in step):
 
     type                 SQLite                                  PostgreSQL
-    text                 lower(json_extract(cf, '$."k"'))        lower(cf ->> 'k')
+    text                 lower(json_extract(cf, '$."k"'))        lower(cf ->> 'k'), and a pg_trgm GIN
+                                                                 on it (`ix_lcf_trgm_...`) for contains
     select/date/boolean  json_extract(cf, '$."k"')               (cf ->> 'k')
+    multi-select         json_extract(cf, '$."k"') (array text)  GIN ((cf -> 'k') jsonb_path_ops)
     number               json_extract(cf, '$."k"')               CASE WHEN jsonb_typeof(cf -> 'k') = 'number'
                                                                  THEN (cf ->> 'k')::numeric END
-    multi-select         none (json_each cannot use an index)    GIN ((cf -> 'k') jsonb_path_ops)
+
+A substring (`contains`) or a choice inside a JSON list (multi-select `any_of`) cannot be looked up
+in a btree. PostgreSQL has indexes for both (trigrams; jsonb containment). SQLite has not, but its
+partial index holds only the team's leads that have a value, with that value: the filter reads the
+index through (`<expr> >= ''`, the range of every text value) and tests each entry's value there,
+without reading the lead's row, so it costs the leads that have a value, not the team or the table.
 
 On PostgreSQL each btree also gets a statistics object on its expression (`st_lcf_...`, PG 14+):
 the planner reads no statistics from partial indexes, and would otherwise guess a third of the
-rows for any range and scan the table for the list's capped count.
+rows for any range and scan the table for the list's capped count. The trigram index of a text
+field shares its btree's expression, hence those statistics (a LIKE is estimated from them).
 
 The indexes are runtime objects, not ORM metadata: created with the definition, dropped with it,
-and recreated idempotently by `ensure_custom_field_indexes` (migration 0007, the demo seeder).
-`alembic check` skips their name prefix (crm/migrations/env.py). DDL takes no bind parameters, so
-it is built only from a key matching CustomFieldKey's pattern and an integer team id.
+and recreated idempotently by `ensure_custom_field_indexes` (migrations 0007 and 0010, the demo
+seeder). `alembic check` skips their name prefix (crm/migrations/env.py). DDL takes no bind
+parameters, so it is built only from a key matching CustomFieldKey's pattern and an integer team id.
 
 SQLite chooses well only with real statistics of leads (sqlite_stat1, from ANALYZE; a sampled
 ANALYZE with a low analysis_limit makes `team_id = ?` look as selective as a field value).
 `ensure_custom_field_indexes` analyzes the indexes it makes; nothing else in the product runs
-ANALYZE on SQLite yet.
+ANALYZE on SQLite yet. SQLite reads statistics when a connection loads the schema: an ANALYZE
+changes no schema, so connections already open keep planning with the statistics they had.
 
-Cost: CREATE INDEX reads the whole leads table once (0.3-0.6 s on PostgreSQL at a million leads)
-and blocks writes to leads meanwhile (it runs in the definition's transaction; CONCURRENTLY cannot). Every
-index is also maintained on each lead write and looked at by the planner, which is fine for tens
-of fields per team but would not be for thousands of teams with many fields each.
+Cost: CREATE INDEX reads the whole leads table once (0.3-0.6 s on PostgreSQL at a million leads;
+a text field there builds two indexes, so twice) and blocks writes to leads meanwhile (it runs in
+the definition's transaction; CONCURRENTLY cannot). Every index is also maintained on each lead
+write and looked at by the planner, which is fine for tens of fields per team but would not be
+for thousands of teams with many fields each.
 """
 
 from __future__ import annotations
@@ -45,9 +55,10 @@ from sqlalchemy.orm import Session
 from crm.enums import CustomFieldType
 
 INDEX_PREFIX = "ix_lcf_"
+TRIGRAM_PREFIX = f"{INDEX_PREFIX}trgm_"  # index_name goes on with digits (the team): no name is both
 MAX_NAME = 63  # PostgreSQL truncates identifiers beyond 63 bytes
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # = crm.schemas.leads.CustomFieldKey
-_NAME = re.compile(rf"^{INDEX_PREFIX}(\d+)_")
+_NAME = re.compile(rf"^{INDEX_PREFIX}(?:trgm_)?(\d+)_")
 T = CustomFieldType
 
 
@@ -60,7 +71,16 @@ def safe_key(key: str) -> str:
 
 def index_name(team_id: int, key: str) -> str:
     """`ix_lcf_<team>_<key>`; a long key is cut and completed by a hash so names stay unique."""
-    name = f"{INDEX_PREFIX}{int(team_id)}_{safe_key(key)}"
+    return _name(INDEX_PREFIX, team_id, key)
+
+
+def trigram_index_name(team_id: int, key: str) -> str:
+    """`ix_lcf_trgm_<team>_<key>`: a text field's trigram index (PostgreSQL), for `contains`."""
+    return _name(TRIGRAM_PREFIX, team_id, key)
+
+
+def _name(prefix: str, team_id: int, key: str) -> str:
+    name = f"{prefix}{int(team_id)}_{safe_key(key)}"
     if len(name) <= MAX_NAME:
         return name
     digest = hashlib.sha1(key.encode()).hexdigest()[:8]
@@ -95,8 +115,8 @@ def statistics_ddl(team_id: int, key: str, field_type: CustomFieldType) -> str |
             f"ON ({_pg_expression(k, field_type)}) FROM leads")
 
 
-def index_ddl(dialect: str, team_id: int, key: str, field_type: CustomFieldType) -> str | None:
-    """CREATE INDEX for one field, or None when no index helps its filters (multi-select on SQLite)."""
+def index_ddl(dialect: str, team_id: int, key: str, field_type: CustomFieldType) -> str:
+    """CREATE INDEX of one field's own index (a text field on PostgreSQL also has `trigram_index_ddl`)."""
     team, k = int(team_id), safe_key(key)
     name = index_name(team, k)
     if dialect == "postgresql":
@@ -105,35 +125,53 @@ def index_ddl(dialect: str, team_id: int, key: str, field_type: CustomFieldType)
                     f"jsonb_path_ops) WHERE team_id = {team} AND (custom_fields -> '{k}') IS NOT NULL")
         expr = _pg_expression(k, field_type)
         return f'CREATE INDEX IF NOT EXISTS "{name}" ON leads (({expr})) WHERE team_id = {team} AND ({expr}) IS NOT NULL'
-    if field_type is T.MULTI_SELECT:
-        return None
+    # A multi-select's json_extract is its list as JSON text: a choice is looked for in that text.
     expr = f"json_extract(custom_fields, '$.\"{k}\"')"
     if field_type is T.TEXT:
         expr = f"lower({expr})"
     return f'CREATE INDEX IF NOT EXISTS "{name}" ON leads ({expr}) WHERE team_id = {team} AND {expr} IS NOT NULL'
 
 
-def create_field_index(db: Session | Connection, team_id: int, key: str, field_type: CustomFieldType) -> str | None:
-    """Create the field's index (in the caller's transaction); return its name, or None if it has none."""
+def trigram_index_ddl(dialect: str, team_id: int, key: str, field_type: CustomFieldType) -> str | None:
+    """PostgreSQL, text fields: a pg_trgm GIN over the btree's expression, so that `contains`
+    (`LIKE '%x%'`, three characters or more) reads only the leads whose value has the text's
+    trigrams. None elsewhere. pg_trgm comes with migration 0005 (lead search)."""
+    if dialect != "postgresql" or field_type is not T.TEXT:
+        return None
+    team, k = int(team_id), safe_key(key)
+    expr = _pg_expression(k, field_type)
+    return (f'CREATE INDEX IF NOT EXISTS "{trigram_index_name(team, k)}" ON leads USING gin (({expr}) gin_trgm_ops) '
+            f"WHERE team_id = {team} AND ({expr}) IS NOT NULL")
+
+
+def field_index_ddls(dialect: str, team_id: int, key: str, field_type: CustomFieldType) -> dict[str, str]:
+    """Every index of one field, by name: its own, and a text field's trigram index on PostgreSQL."""
+    ddls = {index_name(team_id, key): index_ddl(dialect, team_id, key, field_type)}
+    if trigram := trigram_index_ddl(dialect, team_id, key, field_type):
+        ddls[trigram_index_name(team_id, key)] = trigram
+    return ddls
+
+
+def create_field_index(db: Session | Connection, team_id: int, key: str, field_type: CustomFieldType) -> str:
+    """Create the field's indexes (in the caller's transaction); return the name of its own one."""
     # A leftover of a deleted team that had the same id and key may hold another type's expression.
     drop_field_index(db, team_id, key)
-    ddl = index_ddl(_dialect(db), team_id, key, field_type)
-    if ddl is None:
-        return None
-    db.execute(text(ddl))
+    for ddl in field_index_ddls(_dialect(db), team_id, key, field_type).values():
+        db.execute(text(ddl))
     if _has_expression_statistics(db) and (stats := statistics_ddl(team_id, key, field_type)):
         db.execute(text(stats))
     return index_name(team_id, key)
 
 
 def drop_field_index(db: Session | Connection, team_id: int, key: str) -> None:
-    db.execute(text(f'DROP INDEX IF EXISTS "{index_name(team_id, key)}"'))
+    for name in (index_name(team_id, key), trigram_index_name(team_id, key)):
+        db.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
     if _has_expression_statistics(db):
         db.execute(text(f'DROP STATISTICS IF EXISTS "{statistics_name(team_id, key)}"'))
 
 
 def existing_indexes(db: Session | Connection) -> set[str]:
-    """Names of the custom-field indexes on leads."""
+    """Names of the custom-field indexes on leads (trigram ones included)."""
     if _dialect(db) == "postgresql":
         rows = db.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
                                "AND tablename = 'leads' AND indexname LIKE 'ix\\_lcf\\_%'"))
@@ -146,7 +184,8 @@ def existing_indexes(db: Session | Connection) -> set[str]:
 def ensure_custom_field_indexes(db: Session | Connection, team_id: int | None = None) -> list[str]:
     """Create the missing indexes of every definition (of one team, or all) and drop orphans.
 
-    Idempotent; for databases whose definitions predate the indexes, and after a bulk load.
+    Idempotent; for databases whose definitions predate the indexes (or some of them: a text
+    field's trigram index, a multi-select's on SQLite came later), and after a bulk load.
     Returns the names created.
     """
     query = "SELECT team_id, key, field_type FROM custom_field_definitions"
@@ -154,33 +193,40 @@ def ensure_custom_field_indexes(db: Session | Connection, team_id: int | None = 
     if team_id is not None:
         query += " WHERE team_id = :team_id"
         params["team_id"] = int(team_id)
-    wanted: dict[str, tuple[int, str, CustomFieldType]] = {}
-    for team, key, field_type in db.execute(text(query), params):
-        if _KEY.fullmatch(key) and index_ddl(_dialect(db), team, key, CustomFieldType(field_type)):
-            wanted[index_name(team, key)] = (team, key, CustomFieldType(field_type))
+    dialect = _dialect(db)
+    fields = sorted((team, key, CustomFieldType(field_type))
+                    for team, key, field_type in db.execute(text(query), params) if _KEY.fullmatch(key))
     present = existing_indexes(db)
     statistics = _existing_statistics(db)
+    wanted: set[str] = set()
     created, analyze = [], False
-    for name, (team, key, field_type) in sorted(wanted.items()):
-        if name not in present:
-            create_field_index(db, team, key, field_type)
+    for team, key, field_type in fields:
+        ddls = field_index_ddls(dialect, team, key, field_type)
+        wanted |= set(ddls)
+        missing = [name for name in ddls if name not in present]
+        if index_name(team, key) in missing:
+            create_field_index(db, team, key, field_type)  # the field's indexes and statistics afresh
+        else:
+            for name in missing:
+                db.execute(text(ddls[name]))
+            if _has_expression_statistics(db) and statistics_name(team, key) not in statistics and (
+                    stats := statistics_ddl(team, key, field_type)):
+                db.execute(text(stats))  # an index made before its statistics were
+                analyze = True
+        for name in missing:
             created.append(name)
             analyze = True
-            if _dialect(db) == "sqlite":  # SQLite gathers no statistics by itself; a new index has none
+            if dialect == "sqlite":  # SQLite gathers no statistics by itself; a new index has none
                 db.execute(text(f'ANALYZE "{name}"'))
-        elif _has_expression_statistics(db) and statistics_name(team, key) not in statistics and (
-                stats := statistics_ddl(team, key, field_type)):
-            db.execute(text(stats))  # an index made before its statistics were
-            analyze = True
-    for name in sorted(present - set(wanted)):
+    for name in sorted(present - wanted):
         match = _NAME.match(name)
         if team_id is None or (match and int(match.group(1)) == int(team_id)):
             db.execute(text(f'DROP INDEX IF EXISTS "{name}"'))  # its definition is gone
-            if _has_expression_statistics(db):
+            if _has_expression_statistics(db) and not name.startswith(TRIGRAM_PREFIX):
                 db.execute(text(f'DROP STATISTICS IF EXISTS "st_{name.removeprefix("ix_")}"'))
     if analyze and _has_expression_statistics(db):
         db.execute(text("ANALYZE leads"))  # fill the new expression statistics
-    return created
+    return sorted(created)
 
 
 def _existing_statistics(db: Session | Connection) -> set[str]:
