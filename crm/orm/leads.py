@@ -36,6 +36,24 @@ lead_tags = Table(
 
 # The columns the leads list sorts by (crm.services.leads), each completed by id.
 _SORT_KEYS = (("created_at",), ("last_name", "first_name"), ("score",), ("value",), ("last_contact_at",))
+# The columns the list also filters by ranges ("created in the last 30 days", "score 80-100",
+# "contacted this week"). Their sort indexes carry the other two after the assignee: a filter and
+# a sort on two of them that part ways (the newest leads score low; this week's contacts are not
+# the oldest leads) are then answered from one index, tested in it along a walk or gathered from
+# the filter's range and sorted, without reading a row per lead passed.
+RANGE_COLUMNS = ("created_at", "score", "last_contact_at")
+
+
+def sort_index(keys: tuple[str, ...], *, status: bool = False) -> tuple[str, list[str]]:
+    """The name and columns of the list's index for a sort (`status`: its copy led by status)."""
+    ranges = [] if status or keys[0] not in RANGE_COLUMNS else [c for c in RANGE_COLUMNS if c not in keys]
+    lead = ["team_id", "status"] if status else ["team_id"]
+    name = f"ix_leads_{'_'.join(lead)}_{'_'.join(keys)}_id_assigned_to_id{'_ranges' if ranges else ''}"
+    return name, [*lead, *keys, "id", "assigned_to_id", *ranges]
+
+
+def _index(name: str, columns: list[str]) -> Index:
+    return Index(name, *columns)
 
 
 class Lead(Base):
@@ -55,15 +73,14 @@ class Lead(Base):
         # finding a page: it gets its own copy of each sort index.
         # The assignee, last, leaves the order alone but lets an agent's view (mine or unassigned)
         # be tested, and counted, in the index without reading the rows.
-        *(Index(f"ix_leads_team_id_{'_'.join(keys)}_id_assigned_to_id", "team_id", *keys, "id", "assigned_to_id")
-          for keys in _SORT_KEYS),
+        # The range columns' own indexes also carry the other range columns (RANGE_COLUMNS).
+        *(_index(*sort_index(keys)) for keys in _SORT_KEYS),
         # "Never contacted, best score first": the best-scored leads are the contacted ones.
         Index("ix_leads_uncontacted_team_id_score_id", "team_id", "score", "id", "assigned_to_id",
               sqlite_where=text("last_contact_at IS NULL"), postgresql_where=text("last_contact_at IS NULL")),
         # PostgreSQL alone also has partial (team, id) indexes for the NULL ends of the value and
         # last-contact sorts: migration 0008, not modelled here (crm/migrations/env.py).
-        *(Index(f"ix_leads_team_id_status_{'_'.join(keys)}_id_assigned_to_id", "team_id", "status", *keys, "id",
-                "assigned_to_id") for keys in _SORT_KEYS),
+        *(_index(*sort_index(keys, status=True)) for keys in _SORT_KEYS),
     )
 
     id: Mapped[int_pk]

@@ -49,6 +49,7 @@ from crm.orm import (
     lead_tags,
 )
 from crm.orm.base import UTCDateTime
+from crm.orm.leads import RANGE_COLUMNS, sort_index
 from crm.schemas.common import Actor
 from crm.schemas.leads import (
     BulkResult,
@@ -152,7 +153,8 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
     with transaction(sessions) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(_PG_PAGE_SETTINGS)
-        selective = _filter_clauses(session, actor, filters)
+        ranges = _range_clauses(session, actor, filters)
+        selective = _filter_clauses(session, actor, filters, ranges=ranges)
         scopes = _assignee_scopes(actor)
 
         # A tag or a search is counted from its own match list, which one count builds once.
@@ -180,31 +182,53 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
 
         # The first count stops at COUNT_CAP: a common tag is cheaper tested lead by lead there.
         # (Each set of clauses costs queries: the user's time zone, the custom-field definitions.)
-        counted = _filter_clauses(session, actor, filters, common_tags_by_lead=True) if filters.tag_ids else selective
+        counted = (_filter_clauses(session, actor, filters, common_tags_by_lead=True, ranges=ranges)
+                   if filters.tag_ids else selective)
         total, cap = count(COUNT_CAP, counted), COUNT_CAP
+        if total == 0:
+            return _page(filters, order, after, [], 0, cap)  # nothing to gather (on any page)
         rows: list[Any] | None = gathered() if total <= COUNT_CAP else None
         if rows is not None:
             return _page(filters, order, after, rows, total, cap)
         statuses = list(dict.fromkeys(filters.statuses))
-        walk_where = _filter_clauses(session, actor, filters, selective=False)
+        walk_where = _filter_clauses(session, actor, filters, selective=False, ranges=ranges)
+        sort_column = order.keys[0].key
+        covering = _covering_index(filters, ranges, sort_column)
         if len(statuses) <= 1:
             # Many matches are usually met soon along the sort's own index: test its next
             # WALK_WINDOW leads at most. Too few there (a rare or a correlated filter, or the
             # end of the view) falls through to the plans below.
             # The window holds only leads the actor may see (the assignee is in the sort indexes).
-            window_scope = [visible_leads(actor), *[Lead.status == s for s in statuses]]
+            # On the first page, a range on the sort's own column starts the walk inside the range.
+            # After a cursor (which starts it already) it is tested outside the index walk only:
+            # SQLite would start from one of the two and scan to the other.
+            own = ranges.get(sort_column, []) if after is None else []
+            window_scope = [visible_leads(actor), *[Lead.status == s for s in statuses], *own]
             uncontacted_by_score = filters.never_contacted and filters.sort is LeadSort.SCORE
             if uncontacted_by_score:
                 window_scope.append(Lead.last_contact_at.is_(None))  # their own partial index by score
-            window = _Window(WALK_WINDOW, window_scope, status=bool(statuses), uncontacted=uncontacted_by_score)
+            # The other ranges are tested in the index itself when it carries their columns.
+            carried = sort_column in RANGE_COLUMNS and not statuses and not uncontacted_by_score
+            tests = tuple(c for column, cs in ranges.items() if carried and column != sort_column for c in cs)
+            if filters.tag_ids:  # a probe of the tag links by the lead's id, which every index holds
+                tests += (_tag_clause(filters.tag_ids, listed=False),)
+            window = _Window(WALK_WINDOW, window_scope, status=bool(statuses), uncontacted=uncontacted_by_score,
+                             tests=tests)
             rows = _page_rows(session, walk_where, order, after, size + 1, window=window, nulls=nulls)
+        if rows is None and covering:
+            # Only ranges, and the window held too few: the matches lie elsewhere along the sort
+            # (this week's contacts among the oldest leads). Read them all from a range's index,
+            # which holds everything they are tested and sorted on, and sort them: tens of
+            # thousands of index entries cost less than walking as many rows of the table.
+            rows = _page_rows(session, selective, order, after, size + 1, covering=covering, nulls=nulls)
         if rows is None:
             total, cap = count(SMALL_VIEW, selective), SMALL_VIEW
             if total <= SMALL_VIEW:
                 rows = gathered()
             elif len(statuses) > 1:
                 # Several statuses: one index walk per status (team, status, sort key, id), merged.
-                where = _filter_clauses(session, actor, filters.model_copy(update={"statuses": []}), selective=False)
+                where = _filter_clauses(session, actor, filters.model_copy(update={"statuses": []}), selective=False,
+                                        ranges=ranges)
                 rows = _page_rows(session, where, order, after, size + 1, branches=[[Lead.status == s] for s in statuses],
                                   nulls=nulls)
             else:
@@ -212,6 +236,23 @@ def list_leads(actor: Actor, filters: LeadFilter, *, sessions: SessionFactory | 
                 rows = _page_rows(session, walk_where, order, after, size + 1, nulls=nulls)
     assert rows is not None
     return _page(filters, order, after, rows, total, cap)
+
+
+def _covering_index(filters: LeadFilter, ranges: dict[str, list[Any]], sort_column: str) -> str | None:
+    """The index that answers a view of only ranges (and the assignee) sorted by a range column.
+
+    Each range column's index carries the others (crm.orm.leads.RANGE_COLUMNS), so any of the
+    view's ranges will do; the one likely to match fewest leads is read: a last-contact period,
+    then a score range, then creation days, then "never contacted".
+    """
+    others = (filters.search or "").strip() or filters.statuses or filters.sources or filters.tag_ids or filters.custom
+    if others or sort_column not in RANGE_COLUMNS:
+        return None
+    dated = filters.last_contact_from is not None or filters.last_contact_to is not None
+    for column in ("last_contact_at" if dated else "", "score", "created_at", "last_contact_at"):
+        if column in ranges:
+            return sort_index((column,))[0]
+    return None
 
 
 def _page(filters: LeadFilter, order: _Order, after: tuple[Any, ...] | None, rows: list[Any],
@@ -257,24 +298,26 @@ class _Window:
     SQLite is told the index by name (`status`: the status copy; `uncontacted`: the partial index
     of never-contacted leads by score): without statistics of ranges or NULLs it may otherwise
     take `last_contact_at IS NULL` for a rare value and start from there.
+    `tests` are answered from the index itself, so the leads that fail them cost no read of a row.
     """
 
     size: int
     scope: list[Any]
     status: bool = False
     uncontacted: bool = False
+    tests: tuple[Any, ...] = ()  # clauses on columns the index carries: tested in it along the walk
 
     def index(self, order: _Order, keys: tuple[Any, ...]) -> str:
         if self.uncontacted:
             return "ix_leads_uncontacted_team_id_score_id"
         # The NULL end of a nullable sort, by id, is read from that sort's index too.
-        columns = order.nullable.key if keys == (Lead.id,) else "_".join(k.key for k in keys[:-1])
-        return f"ix_leads_team_id_{'status_' if self.status else ''}{columns}_id_assigned_to_id"
+        columns = (order.nullable.key,) if keys == (Lead.id,) else tuple(k.key for k in keys[:-1])
+        return sort_index(columns, status=self.status)[0]
 
 
 def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[Any, ...] | None,
                limit: int, *, small: bool = False, branches: list[list[Any]] | None = None,
-               window: _Window | None = None, nulls: _Nulls = "both") -> list[Any] | None:
+               window: _Window | None = None, nulls: _Nulls = "both", covering: str | None = None) -> list[Any] | None:
     """Up to `limit` rows after the cursor key `after`, each as (lead, assignee id, assignee name).
 
     Row-value comparisons `(k1, k2, id) < (:k1, :k2, :id)` let both databases start the scan at
@@ -287,6 +330,8 @@ def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[A
     cannot walk one index in order across an IN list.
     `window`: only its next `size` leads along the sort index within its `scope` are tested;
     None when they hold fewer than `limit` matches (the caller then takes another plan).
+    `covering`: the index of a range filter that holds every column `where` tests and the sort
+    keys: all its matches are read from it and sorted.
     """
     assignee = aliased(User)
 
@@ -302,7 +347,15 @@ def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[A
             # No edge: fewer than a window's leads are left, so gather and sort those few rather
             # than let a planner walk toward a LIMIT that the filters may never reach.
             gather = edge is None
-        if gather:
+        if covering:
+            # Every match, read from the filter's range index alone (it holds the sort keys and the
+            # assignee), then sorted. OFFSET 0 keeps PostgreSQL from walking the sort index toward
+            # the LIMIT instead, which is what this plan exists to avoid.
+            matching = (select(*keys).where(*where, *clauses).with_hint(Lead, f"INDEXED BY {covering}", "sqlite")
+                        .offset(0).subquery())
+            top = select(matching.c.id).order_by(*order.by(tuple(matching.c[k.key] for k in keys))).limit(n).subquery()
+            stmt = stmt.join(top, top.c.id == Lead.id)
+        elif gather:
             extra = window.scope if window else []
             parts = [select(*keys).where(*where, *extra, *branch, *clauses) for branch in branches or [[]]]
             if window:  # the same few leads of the window's index
@@ -317,8 +370,8 @@ def _page_rows(session: Session, where: list[Any], order: _Order, after: tuple[A
             # the walk stops at the page's last row or at the edge, whichever comes first.
             # Its own ORDER BY and LIMIT keep the walk a subquery in sort order that drives the join
             # (a planner may otherwise start from the table, through an index a filter matches).
-            walk = (select(*keys).where(*window.scope, *clauses, up_to(keys, tuple(edge))).with_hint(Lead, hint, "sqlite")
-                    .order_by(*order.by(keys)).limit(window.size).subquery())
+            walk = (select(*keys).where(*window.scope, *window.tests, *clauses, up_to(keys, tuple(edge)))
+                    .with_hint(Lead, hint, "sqlite").order_by(*order.by(keys)).limit(window.size).subquery())
             # The walk drives: each of its leads is then read by id and tested, never found through
             # an index of a filter that a planner thinks rarer than it is (which then hashes or
             # scans thousands of rows). SQLite: NOT INDEXED; PostgreSQL: a LATERAL read per lead.
@@ -653,13 +706,14 @@ def list_assignees(actor: Actor, *, sessions: SessionFactory | None = None) -> l
 
 
 def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective: bool = True,
-                    common_tags_by_lead: bool = False) -> list[Any]:
+                    common_tags_by_lead: bool = False, ranges: dict[str, list[Any]] | None = None) -> list[Any]:
     """WHERE clauses of the filtered view inside the actor's visible leads (list, export, bulk).
 
     `selective`: tags and search as `id IN (matches)`, which SQLite answers by starting from the
     matches; else as tests of each row (EXISTS), for a walk along a sort index.
     `common_tags_by_lead`: a tag with over TAG_LINKS_LISTED links is tested per lead even when
     selective, for a count that stops early.
+    `ranges`: the view's `_range_clauses`, when already made.
     """
     clauses: list[Any] = [visible_leads(actor)]
     if f.search and f.search.strip():
@@ -669,29 +723,44 @@ def _filter_clauses(session: Session, actor: Actor, f: LeadFilter, *, selective:
     if f.sources:
         clauses.append(Lead.source.in_(f.sources))
     if f.tag_ids:
-        tagged = select(lead_tags.c.lead_id).where(lead_tags.c.tag_id.in_(sorted(set(f.tag_ids))))
         # Starting from the tag's links pays off while they are few; a common tag is better
         # tested lead by lead (a capped count then stops early instead of listing every link).
         few = selective and (not common_tags_by_lead or _capped_count(
             session, [lead_tags.c.tag_id.in_(f.tag_ids)], TAG_LINKS_LISTED, table=lead_tags) <= TAG_LINKS_LISTED)
-        clauses.append(Lead.id.in_(tagged) if few else tagged.where(lead_tags.c.lead_id == Lead.id).exists())
+        clauses.append(_tag_clause(f.tag_ids, listed=few))
     if f.unassigned:
         clauses.append(Lead.assigned_to_id.is_(None))
     elif f.assigned_to_id is not None:
         clauses.append(Lead.assigned_to_id == f.assigned_to_id)
-    if f.score_min is not None:
-        clauses.append(Lead.score >= f.score_min)
-    if f.score_max is not None:
-        clauses.append(Lead.score <= f.score_max)
-    if f.never_contacted:
-        clauses.append(Lead.last_contact_at.is_(None))
-    if any(d is not None for d in (f.created_from, f.created_to, f.last_contact_from, f.last_contact_to)):
-        zone = user_timezone(session, actor)
-        clauses += _day_range(Lead.created_at, f.created_from, f.created_to, zone)
-        clauses += _day_range(Lead.last_contact_at, f.last_contact_from, f.last_contact_to, zone)
+    for column_clauses in (ranges if ranges is not None else _range_clauses(session, actor, f)).values():
+        clauses += column_clauses
     if f.custom:  # unknown keys and operators that do not fit the type are refused, not ignored
         clauses += custom_field_filters(session, actor.team_id, f.custom)  # checked; use the fields' indexes
     return clauses
+
+
+def _tag_clause(tag_ids: list[int], *, listed: bool) -> Any:
+    """Leads with any of the tags: `listed`, as the list of their links; else a test of each lead."""
+    tagged = select(lead_tags.c.lead_id).where(lead_tags.c.tag_id.in_(sorted(set(tag_ids))))
+    return Lead.id.in_(tagged) if listed else tagged.where(lead_tags.c.lead_id == Lead.id).exists()
+
+
+def _range_clauses(session: Session, actor: Actor, f: LeadFilter) -> dict[str, list[Any]]:
+    """The view's clauses on each of RANGE_COLUMNS (score, creation and last-contact days)."""
+    ranges: dict[str, list[Any]] = {}
+    if f.score_min is not None:
+        ranges.setdefault("score", []).append(Lead.score >= f.score_min)
+    if f.score_max is not None:
+        ranges.setdefault("score", []).append(Lead.score <= f.score_max)
+    if f.never_contacted:
+        ranges.setdefault("last_contact_at", []).append(Lead.last_contact_at.is_(None))
+    if any(d is not None for d in (f.created_from, f.created_to, f.last_contact_from, f.last_contact_to)):
+        zone = user_timezone(session, actor)
+        for column, first, last in ((Lead.created_at, f.created_from, f.created_to),
+                                    (Lead.last_contact_at, f.last_contact_from, f.last_contact_to)):
+            if days := _day_range(column, first, last, zone):
+                ranges.setdefault(column.key, []).extend(days)
+    return ranges
 
 
 def _day_range(column: Any, first: dt.date | None, last: dt.date | None, zone: dt.tzinfo) -> list[Any]:

@@ -87,7 +87,8 @@ def view_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 
     small view: at most COUNT_CAP matches, gathered and sorted; walked: more, met within the
     sort index's next WALK_WINDOW ids; gathered: not met there, but at most SMALL_VIEW matches;
-    big view: a whole walk along the sort index.
+    big view: a whole walk along the sort index. A view of only score/date ranges sorted by one of
+    those columns is read from a range's index instead of the last two (`_covering_index`).
     """
     if request.param != "small view":
         monkeypatch.setattr(leads, "COUNT_CAP", 1)
@@ -184,6 +185,87 @@ def test_leads_contacted_within_dates_walk_in_order_under_every_plan(db: str, so
     for size in (1, 4):
         assert _walk(owner, size, sort=sort, last_contact_from=T0.date()) == _expected(contacted, sort)
     assert _walk(owner, 2, sort=sort, last_contact_to=T0.date() - dt.timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("sort", [LeadSort.NEWEST, LeadSort.OLDEST, LeadSort.SCORE, LeadSort.LAST_CONTACT])
+def test_a_range_filter_under_another_range_sort_pages_in_order_under_every_plan(
+    db: str, sort: LeadSort, view_size: str
+) -> None:
+    """Score, creation-day and last-contact-day ranges sorted by one of those columns: walked with
+    the other ranges tested in the sort's index, or, when the walk meets too few, every match read
+    from a range's own index and sorted (the "gathered" and "big view" plans here)."""
+    team = make_team()
+    owner, agent, other = make_member(team, TeamRole.OWNER), make_member(team), make_member(team)
+    rows = _book(owner)
+    for n, row in enumerate(rows):  # spread the book over five days, across the assignees
+        created = T0 + dt.timedelta(days=n % 5, minutes=n)
+        contact = None if row["contact"] is None else created + dt.timedelta(days=n % 3, hours=1)
+        assignee = (agent, other, None)[n % 3]
+        _set(int(row["id"]), created_at=created, last_contact_at=contact,  # type: ignore[call-overload]
+             assigned_to_id=assignee.user_id if assignee else None)
+        row.update(created=created, contact=contact, assignee=assignee.user_id if assignee else None)
+    day = T0.date()
+    views: list[tuple[dict[str, object], object]] = [
+        ({"score_min": 50}, lambda r: r["score"] >= 50),
+        ({"created_from": day + dt.timedelta(days=2)}, lambda r: r["created"].date() >= day + dt.timedelta(days=2)),
+        ({"last_contact_from": day + dt.timedelta(days=1), "last_contact_to": day + dt.timedelta(days=3)},
+         lambda r: r["contact"] is not None and day + dt.timedelta(days=1) <= r["contact"].date() <= day + dt.timedelta(days=3)),
+        ({"score_max": 70, "never_contacted": True}, lambda r: r["score"] <= 70 and r["contact"] is None),
+        ({"score_min": 10, "created_to": day + dt.timedelta(days=3)},
+         lambda r: r["score"] >= 10 and r["created"].date() <= day + dt.timedelta(days=3)),
+    ]
+    for actor, sees in ((owner, lambda r: True), (agent, lambda r: r["assignee"] in (agent.user_id, None))):
+        for filters, keep in views:
+            expected = _expected([r for r in rows if keep(r) and sees(r)], sort)  # type: ignore[operator]
+            assert expected, filters
+            for size in (1, 4):
+                assert _walk(actor, size, sort=sort, **filters) == expected, (actor.team_role, filters, size)
+
+
+def test_a_range_view_is_gathered_from_the_range_index_alone(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Score 80+, newest first" when no new lead scores 80: the matches come from the score index,
+    which holds the creation time and the assignee, without reading the leads passed on the way."""
+    from sqlalchemy import event
+
+    from crm.db import get_sessions
+
+    team = make_team()
+    owner = make_member(team, TeamRole.OWNER)
+    rows = _book(owner)
+    monkeypatch.setattr(leads, "COUNT_CAP", 1)
+    monkeypatch.setattr(leads, "WALK_WINDOW", 1)  # the window holds too few: the range is gathered
+    seen: list[tuple[str, object]] = []
+    engine = get_sessions().kw["bind"]
+
+    def capture(conn: object, cursor: object, statement: str, parameters: object, *args: object) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        page = leads.list_leads(owner, LeadFilter(sort=LeadSort.NEWEST, score_min=80))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [i.id for i in page.items] == _expected([r for r in rows if r["score"] >= 80], LeadSort.NEWEST)
+    index = "ix_leads_team_id_score_id_assigned_to_id_ranges"
+    sqlite = db.startswith("sqlite")
+    gathering = [(s, p) for s, p in seen if "JOIN" in s.upper() and "OFFSET" in s.upper()]
+    assert gathering, seen
+    statement, parameters = gathering[-1]
+    if not sqlite:  # as autovacuum would: the visibility map lets an index answer without the table
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) leads")
+    with engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if not sqlite:  # 13 rows: the table in one page is cheaper than any index otherwise
+            cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        cursor.execute(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    # A range's index answers it alone: no lookup of a lead's row (SQLite is told the score's).
+    if sqlite:
+        assert f"COVERING INDEX {index}" in plan, plan
+    else:
+        assert "Index Only Scan using ix_leads_team_id_" in plan and "_ranges" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN leads" not in plan, plan
 
 
 def _cursor(payload: object) -> str:
