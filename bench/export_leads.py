@@ -29,19 +29,28 @@ def run(backend: str, n: int, formats: list[object]) -> list[object]:
         return measure(backend, url, formats)
 
 
-def measure(backend: str, url: str, formats: list[object]) -> list[object]:
-    """Export the whole book of the biggest team's owner in each format, timed and traced."""
-    from crm.schemas.leads import LeadFilter
-    from crm.services import auth, lead_export
+def measure(backend: str, url: str, formats: list[object], teams: int = 1) -> list[object]:
+    """Export the whole book of the biggest team's owner in each format, timed and traced (with
+    `teams` > 1, also the next biggest teams': sizes to compare on one database)."""
+    from crm.services import auth
 
     _point_product_at(url)
-    owner = auth.get_actor(biggest_team_owner())
+    rows: list[object] = []
+    for rank in reversed(range(teams)):
+        rows += _export(backend, auth.get_actor(biggest_team_owner(rank)), formats)
+    return rows
+
+
+def _export(backend: str, owner: object, formats: list[object]) -> list[object]:
+    from crm.schemas.leads import LeadFilter
+    from crm.services import lead_export
+
     rows: list[object] = []
     for fmt in formats:
         tracemalloc.start()
         size = 0
         with timer() as t:
-            for chunk in lead_export.export_leads(owner, LeadFilter(), fmt):
+            for chunk in lead_export.export_leads(owner, LeadFilter(), fmt):  # type: ignore[arg-type]
                 size += len(chunk)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -60,7 +69,7 @@ def _point_product_at(url: str) -> None:
         cached.cache_clear()
 
 
-def biggest_team_owner() -> int:
+def biggest_team_owner(rank: int = 0) -> int:
     from sqlalchemy import func, select
 
     from crm.db import transaction
@@ -68,7 +77,8 @@ def biggest_team_owner() -> int:
     from crm.orm import Lead, TeamMember
 
     with transaction() as session:
-        team_id = session.scalar(select(Lead.team_id).group_by(Lead.team_id).order_by(func.count().desc()).limit(1))
+        team_id = session.scalar(select(Lead.team_id).group_by(Lead.team_id).order_by(func.count().desc())
+                                 .offset(rank).limit(1))
         return int(session.scalar(select(TeamMember.user_id).where(
             TeamMember.team_id == team_id, TeamMember.role == TeamRole.OWNER).limit(1)))
 
@@ -91,13 +101,14 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--url", help="export from this existing database instead (e.g. a kept 1M bench DB)")
     parser.add_argument("--format", choices=("csv", "xlsx"), help="only this format")
+    parser.add_argument("--teams", type=int, default=1, help="with --url: also export the next biggest teams")
     args = parser.parse_args()
     os.environ.setdefault("BCRYPT_ROUNDS", "4")
     from crm.services.lead_export import ExportFormat
 
     formats = [ExportFormat(args.format)] if args.format else list(ExportFormat)
     if args.url:
-        table = measure(make_url(args.url).get_backend_name(), args.url, formats)
+        table = measure(make_url(args.url).get_backend_name(), args.url, formats, args.teams)
     else:
         table = [row for n in args.leads for row in run(args.backend, n, formats)]
     print_table(["backend", "format", "leads exported", "MB", "seconds", "rows/s", "peak Python MB"], table)

@@ -12,7 +12,8 @@ both are removed at the end.
 Then it times the service calls the pages make, `--runs` times each after one warm-up, as the
 team's MANAGER and as its busiest agent (MEMBER: their leads + the unassigned pool):
 * `leads.list_leads` for every filter of the Leads page x every sort: the first page, the next
-  page (its cursor) and a deep page (a cursor in the middle of the book);
+  page (its cursor) and a deep page (the cursor of a random lead of that view: where paging
+  through it arrives, as a page's cursor is always the last lead of the page before);
 * search: a common and a rare name, an email fragment, phone digits, a company, 1-2 characters;
 * `leads.get_lead` (opening a lead's page) for random visible leads.
 Targets (p95): list <= 50 ms, search <= 100 ms, lead <= 100 ms; misses are marked "MISS".
@@ -241,8 +242,9 @@ def _search_terms(rng: random.Random) -> dict[str, str]:
     }
 
 
-def _deep_cursor(sort: Any, rng: random.Random, team_id: int) -> str:
-    """A cursor in the middle of the book: the sort key of a random lead of the team."""
+def _deep_cursor(actor: Any, filters: Any, rng: random.Random) -> str | None:
+    """A cursor in the middle of the view: the sort key of a random lead of it, as paging through
+    the view arrives there (a page's cursor is always its last lead). None for an empty view."""
     from sqlalchemy import func, select
 
     from crm.db import transaction
@@ -250,10 +252,12 @@ def _deep_cursor(sort: Any, rng: random.Random, team_id: int) -> str:
     from crm.services import leads as svc
 
     with transaction() as session:
-        top = session.scalar(select(func.max(Lead.id)).where(Lead.team_id == team_id)) or 1
-        lead = session.scalars(select(Lead).where(Lead.team_id == team_id, Lead.id >= rng.randrange(1, top))
-                               .order_by(Lead.id).limit(1)).one()
-        return svc._encode_cursor(sort, svc._ORDERS[sort], lead)
+        where = svc._filter_clauses(session, actor, filters)
+        top = session.scalar(select(func.max(Lead.id)).where(Lead.team_id == actor.team_id)) or 1
+        lead = session.scalars(select(Lead).where(*where, Lead.id >= rng.randrange(1, top + 1))
+                               .order_by(Lead.id).limit(1)).first()
+        lead = lead or session.scalars(select(Lead).where(*where).order_by(Lead.id).limit(1)).first()
+        return svc._encode_cursor(filters.sort, svc._ORDERS[filters.sort], lead) if lead else None
 
 
 def _time(call: Callable[[], Any], runs: int, budget_ms: float) -> tuple[float, float, int]:
@@ -315,8 +319,9 @@ def _measure_actor(backend: str, actor_name: str, actor: Any, terms: dict[str, s
             if first.next_cursor:
                 record("list", f"{fname} / {sort.value} / next",
                        page(base.model_copy(update={"cursor": first.next_cursor})))
-            deep = base.model_copy(update={"cursor": _deep_cursor(sort, rng, actor.team_id)})
-            record("list", f"{fname} / {sort.value} / deep", page(deep))
+            cursor = _deep_cursor(actor, base, rng)
+            if cursor:
+                record("list", f"{fname} / {sort.value} / deep", page(base.model_copy(update={"cursor": cursor})))
     for label, term in terms.items():
         record("search", label, page(LeadFilter(search=term)))
     with transaction() as session:
