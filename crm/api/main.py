@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,6 +20,7 @@ from crm.api.routes import saved_views as saved_view_routes
 from crm.api.routes import settings as settings_routes
 from crm.api.routes import tasks as task_routes
 from crm.config import get_settings
+from crm.gc_pacing import GcPacer
 
 TITLE = "RealEstate Pro API"
 
@@ -31,13 +33,33 @@ def _version() -> str:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Everything imported and built by now lives as long as the server: freeze it out of the
     # collector's reach. A full collection otherwise walks those objects too, stalling a request
-    # for tens to hundreds of milliseconds (measured by bench/leads_list.py).
+    # for tens to hundreds of milliseconds (measured by bench/leads_list.py). What the server
+    # builds later (statement caches) is frozen by the pacer once a full collection turns slow.
     gc.collect()
     gc.freeze()
-    yield
+    pacer: GcPacer = app.state.gc_pacer
+    pacer.install()
+    try:
+        yield
+    finally:
+        pacer.uninstall()
+
+
+class _SettleGc:
+    """ASGI middleware: after each HTTP request, let the pacer freeze (crm.gc_pacing)."""
+
+    def __init__(self, app: Any, pacer: GcPacer) -> None:
+        self.app, self.pacer = app, pacer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "http":
+                self.pacer.settle()
 
 
 def create_app() -> FastAPI:
@@ -64,6 +86,8 @@ def create_app() -> FastAPI:
         expose_headers=["Location", "WWW-Authenticate"],
         max_age=600,
     )
+    app.state.gc_pacer = GcPacer()
+    app.add_middleware(_SettleGc, pacer=app.state.gc_pacer)
     install_error_handlers(app)
     app.include_router(duplicate_routes.router)  # before leads: /api/leads/duplicates is not a lead id
     app.include_router(lead_import_routes.router)  # before leads: /api/leads/import(s) is not a lead id
