@@ -12,7 +12,7 @@ import streamlit as st
 
 from crm.enums import SystemRole
 from crm.services.permissions import Action, can
-from crm.ui import session
+from crm.ui import cached, session
 from crm.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="RealEstate Pro", page_icon=":material/home_work:", layout="wide")
@@ -80,4 +80,8 @@ else:
 
 # Before the page: a page may st.stop(), and the cookie hand-over must still reach the browser.
 session.sync_cookie()
-session.run_routed(page.run)
+try:
+    session.run_routed(page.run)
+finally:
+    # Between runs, as the API server does between requests: keep full collections short.
+    cached.gc_pacer().settle()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,3 +65,19 @@ def test_the_api_server_settles_the_collector_after_requests(db: str, thawed: No
         assert client.get("/api/health").status_code == 200
         assert pacer.freezes == 1 and gc.get_freeze_count() > 0
     assert pacer._watch not in gc.callbacks  # and removed at shutdown
+
+
+def test_the_streamlit_app_settles_the_collector_after_each_run(db: str, thawed: None) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from crm.ui import cached
+
+    pacer = cached.gc_pacer()
+    assert pacer._watch in gc.callbacks  # one per server process, installed once
+    pacer.slow_ms, before = 0, pacer.freezes
+    try:
+        gc.collect()
+        AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=30).run()  # the sign-in page, for a visitor
+        assert pacer.freezes == before + 1 and gc.get_freeze_count() > 0
+    finally:
+        pacer.slow_ms = GcPacer().slow_ms

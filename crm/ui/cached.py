@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from crm.gc_pacing import GcPacer
 from crm.schemas.auth import Membership
 from crm.schemas.common import Actor
 from crm.schemas.dashboard import DashboardOverview
@@ -44,3 +45,11 @@ def forget_reads() -> None:
     """Drop cached reads after a write so the next render shows the change."""
     dashboard_overview.clear()
     assignees.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def gc_pacer() -> GcPacer:
+    """The server process's collector pacer (crm.gc_pacing), settled by app.py after each run."""
+    pacer = GcPacer()
+    pacer.install()
+    return pacer
