@@ -253,10 +253,8 @@ def _covering_index(filters: LeadFilter, ranges: dict[str, list[Any]], sort_colu
     if others or sort_column not in RANGE_COLUMNS:
         return None
     dated = filters.last_contact_from is not None or filters.last_contact_to is not None
-    for column in ("last_contact_at" if dated else "", "score", "created_at", "last_contact_at"):
-        if column in ranges:
-            return sort_index((column,))[0]
-    return None
+    preference = ("last_contact_at", "score", "created_at") if dated else ("score", "created_at", "last_contact_at")
+    return next((sort_index((column,))[0] for column in preference if column in ranges), None)
 
 
 def _page(filters: LeadFilter, order: _Order, after: tuple[Any, ...] | None, rows: list[Any],
